@@ -1,0 +1,85 @@
+"""Django admin for partners, rounds, milestones and roles: the administrator's tools."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+
+from .models import Membership, Milestone, Organisation, Region, Role, Round, System
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(System)
+class SystemAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "region"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name", "code"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "ods_code", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "ods_code"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "system", "role", "share", "first_year", "last_year"]
+    list_filter = ["system", "role"]
+    search_fields = ["organisation__name", "organisation__ods_code"]
+    autocomplete_fields = ["organisation", "system"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "financial_year", "is_open"]
+    list_editable = ["is_open"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["date", "title", "round", "system", "kind", "level", "stage"]
+    list_filter = ["round", "kind", "level", ("system", admin.EmptyFieldListFilter), "system"]
+    search_fields = ["title"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "organisation", "system"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "user__email", "organisation__name", "system__name"]
+    autocomplete_fields = ["user", "organisation", "system"]
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 1
+    autocomplete_fields = ["organisation", "system"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PlanningUserAdmin(UserAdmin):
+    """Users with their planning roles on the same page."""
+
+    inlines = [RoleInline]

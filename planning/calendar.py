@@ -1,0 +1,36 @@
+"""The round's timetable as an iCalendar file that Outlook and other calendars import."""
+
+import datetime
+
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+
+def timetable_ics(*, round, system, milestones, host):
+    """All-day events, one per milestone, with stable UIDs so a re-import updates rather than duplicates."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//NHS system planning//Timetable//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    scope = f"{system.name} and national" if system else "National"
+    calendar.add("x-wr-calname", f"{round.name} planning timetable ({scope})")
+    stamp = timezone.now().astimezone(datetime.timezone.utc).replace(microsecond=0)
+    for milestone in milestones:
+        event = Event()
+        event.add("uid", f"milestone-{milestone.pk}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", milestone.date)
+        event.add("dtend", milestone.last_day + datetime.timedelta(days=1))
+        event.add("summary", milestone.title)
+        where = milestone.system.name if milestone.system_id else "National"
+        details = [f"{where} milestone: {milestone.get_kind_display()}"]
+        details.append(f"Applies to: {milestone.get_level_display()}")
+        if milestone.stage:
+            details.append(f"Stage: {milestone.get_stage_display()}")
+        if milestone.date_note:
+            details.append(f"Date as published: {milestone.date_note} {milestone.date:%d %B %Y}")
+        event.add("description", "\n".join(details))
+        event.add("categories", [milestone.get_kind_display()])
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()

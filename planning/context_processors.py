@@ -1,0 +1,17 @@
+"""Values every page template needs: the service name, the user's roles and the current round."""
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+from django.utils.timezone import localdate
+
+from .selectors import role_summary, round_current
+
+
+def service(request):
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "user_roles": SimpleLazyObject(lambda: role_summary(user=user) if signed_in else []),
+        "current_round": SimpleLazyObject(lambda: round_current(today=localdate())),
+    }

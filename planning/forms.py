@@ -1,0 +1,46 @@
+"""Forms for planning pages. Forms validate shape; services apply the rules."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from .models import Milestone
+
+
+class LocalMilestoneForm(forms.ModelForm):
+    """A system's own milestone. The system and round come from the URL, not from this form."""
+
+    class Meta:
+        model = Milestone
+        fields = ["title", "date", "end_date", "date_note", "kind", "level", "stage"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {
+            "date": "Date",
+            "end_date": "End date",
+            "date_note": "How the date is stated",
+            "level": "Applies to",
+        }
+        help_texts = {
+            "title": "For example, Draft ICS operational plan to OFRG.",
+            "end_date": "Only for a period, such as a fortnight of comments.",
+            "date_note": "Only when the date is not exact, for example By or w/c.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("", "Not a submission")] + list(
+            Milestone.Stage.choices
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("stage") and cleaned.get("kind") != Milestone.Kind.SUBMISSION:
+            self.add_error("stage", "Only a submission deadline has a draft or final stage.")
+        start, end = cleaned.get("date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date must be on or after the date.")
+        return cleaned

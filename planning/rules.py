@@ -1,0 +1,83 @@
+"""Who may see or change what in planning, declared once as predicates for views and templates."""
+
+import rules
+
+from .models import Role
+
+
+def roles_of(user):
+    """The user's roles with their organisation and system, loaded once per request-scoped user."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_planning_roles", None)
+    if cached is None:
+        cached = list(Role.objects.filter(user=user).select_related("organisation", "system"))
+        user._planning_roles = cached
+    return cached
+
+
+def _holds(user, kind):
+    return any(role.kind == kind for role in roles_of(user))
+
+
+def led_system_ids(user):
+    return {role.system_id for role in roles_of(user) if role.kind == Role.Kind.ICS_LEAD}
+
+
+def organisation_ids(user, *kinds):
+    return {role.organisation_id for role in roles_of(user) if role.kind in kinds}
+
+
+@rules.predicate
+def is_administrator(user):
+    return user.is_superuser or _holds(user, Role.Kind.ADMINISTRATOR)
+
+
+@rules.predicate
+def is_analyst(user):
+    return _holds(user, Role.Kind.ANALYST)
+
+
+@rules.predicate
+def is_ics_lead_of(user, system):
+    return system is not None and system.pk in led_system_ids(user)
+
+
+@rules.predicate
+def is_planning_lead_of(user, organisation):
+    return organisation is not None and organisation.pk in organisation_ids(
+        user, Role.Kind.PLANNING_LEAD
+    )
+
+
+@rules.predicate
+def is_governing_body_member_of(user, organisation):
+    return organisation is not None and organisation.pk in organisation_ids(
+        user, Role.Kind.GOVERNING_BODY_MEMBER
+    )
+
+
+@rules.predicate
+def leads_milestone_system(user, milestone):
+    return milestone is not None and milestone.system_id in led_system_ids(user)
+
+
+@rules.predicate
+def is_local_milestone(user, milestone):
+    return milestone is not None and milestone.system_id is not None
+
+
+@rules.predicate
+def round_is_open(user, obj):
+    round_ = getattr(obj, "round", None)
+    return round_ is None or round_.is_open
+
+
+# Pages meant for a system's ICS lead: partners, local milestones.
+rules.add_perm("planning.review_system", is_administrator | is_analyst | is_ics_lead_of)
+rules.add_perm("planning.add_local_milestone", is_administrator | is_ics_lead_of)
+rules.add_perm(
+    "planning.delete_local_milestone",
+    is_local_milestone & round_is_open & (is_administrator | leads_milestone_system),
+)
+rules.add_perm("planning.administer", is_administrator)

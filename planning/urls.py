@@ -1,0 +1,19 @@
+"""URLs of the planning app."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("rounds/<int:year>/timetable/", views.timetable, name="timetable"),
+    path("rounds/<int:year>/timetable.ics", views.timetable_ics, name="timetable_ics"),
+    path("systems/<slug:code>/", views.system_detail, name="system"),
+    path(
+        "systems/<slug:code>/rounds/<int:year>/milestones/add/",
+        views.milestone_add,
+        name="milestone_add",
+    ),
+    path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
+]
