@@ -14,7 +14,7 @@ def timetable_ics(*, round, system, milestones, host):
     calendar.add("method", "PUBLISH")
     scope = f"{system.name} and national" if system else "National"
     calendar.add("x-wr-calname", f"{round.name} planning timetable ({scope})")
-    stamp = timezone.now().astimezone(datetime.timezone.utc).replace(microsecond=0)
+    stamp = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)
     for milestone in milestones:
         event = Event()
         event.add("uid", f"milestone-{milestone.pk}@{host}")

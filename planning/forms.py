@@ -15,6 +15,9 @@ class LocalMilestoneForm(forms.ModelForm):
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
+            "kind": forms.RadioSelect,
+            "level": forms.RadioSelect,
+            "stage": forms.RadioSelect,
         }
         labels = {
             "date": "Date",
@@ -30,11 +33,12 @@ class LocalMilestoneForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [("", "Not a submission")] + list(
-            Milestone.Stage.choices
-        )
+        self.fields["kind"].choices = Milestone.Kind.choices
+        self.fields["stage"].choices = [("", "Not a submission")] + list(Milestone.Stage.choices)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.show_error_summary = False  # the page puts it above the heading
 
     def clean(self):
         cleaned = super().clean()

@@ -72,7 +72,8 @@ class Round(models.Model):
     """One year's planning cycle, named for the financial year it plans (2019/20 plans April 2019 on)."""
 
     financial_year = models.PositiveSmallIntegerField(
-        unique=True, help_text="The calendar year in which the financial year starts: 2019 for 2019/20."
+        unique=True,
+        help_text="The calendar year in which the financial year starts: 2019 for 2019/20.",
     )
     is_open = models.BooleanField(default=True, help_text="Closed rounds are kept for reference.")
 
@@ -228,7 +229,7 @@ class Milestone(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["date", "system__isnull", "title"]
+        ordering = ["date", models.F("system").asc(nulls_first=True), "title"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stage="") | Q(kind="submission"),
@@ -328,7 +329,9 @@ class Role(models.Model):
         if self.kind in self.ORGANISATION_KINDS:
             if not self.organisation_id or self.system_id:
                 raise ValidationError(
-                    {"organisation": f"A {self.get_kind_display().lower()} needs an organisation and no system."}
+                    {
+                        "organisation": f"A {self.get_kind_display().lower()} needs an organisation and no system."
+                    }
                 )
         elif self.kind in self.SYSTEM_KINDS:
             if not self.system_id or self.organisation_id:

@@ -69,9 +69,11 @@ def systems_for_user(*, user, financial_year):
     if sees_every_system(user):
         return System.objects.select_related("region")
     org_ids = organisation_ids(user, Role.Kind.PLANNING_LEAD, Role.Kind.GOVERNING_BODY_MEMBER)
-    member_system_ids = memberships_for_round(financial_year=financial_year).filter(
-        organisation_id__in=org_ids
-    ).values("system_id")
+    member_system_ids = (
+        memberships_for_round(financial_year=financial_year)
+        .filter(organisation_id__in=org_ids)
+        .values("system_id")
+    )
     return System.objects.filter(
         Q(pk__in=led_system_ids(user)) | Q(pk__in=member_system_ids)
     ).select_related("region")
@@ -156,18 +158,14 @@ def upcoming_milestones(*, user, today, limit=5):
             )[:limit]
         )
     upcoming.sort(key=lambda m: (m.date, m.title))
-    return [
-        TimetableEntry(m, "future", max((m.date - today).days, 0)) for m in upcoming[:limit]
-    ]
+    return [TimetableEntry(m, "future", max((m.date - today).days, 0)) for m in upcoming[:limit]]
 
 
 def local_milestone_for_user(*, user, pk):
     """A local milestone of a system the user may review, else 404."""
     systems = systems_reviewable_by(user=user)
     try:
-        return Milestone.objects.select_related("round", "system").get(
-            pk=pk, system__in=systems
-        )
+        return Milestone.objects.select_related("round", "system").get(pk=pk, system__in=systems)
     except Milestone.DoesNotExist:
         raise Http404("No such milestone.") from None
 
@@ -185,4 +183,3 @@ def role_summary(*, user):
     if not labels and user.is_superuser:
         labels.append("Administrator")
     return labels
-

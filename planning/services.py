@@ -12,7 +12,9 @@ def milestone_create_local(*, user, system, round, data):
     if not user.has_perm("planning.add_local_milestone", system):
         raise PermissionDenied("Only the system's ICS lead can add its local milestones.")
     if not round.is_open:
-        raise ValidationError(f"The {round.name} round is closed; its timetable can no longer change.")
+        raise ValidationError(
+            f"The {round.name} round is closed; its timetable can no longer change."
+        )
     milestone = Milestone(round=round, system=system, created_by=user, **data)
     milestone.full_clean()
     milestone.save()

@@ -1,0 +1,103 @@
+"""Shared fixtures: the real Celery worker, headless Chromium, and the accessibility scan."""
+
+import pytest
+
+from tests import factories
+from tests.services import CHROMIUM, TIERS
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "worker" in item.keywords and not TIERS["redis"]:
+            item.add_marker(pytest.mark.skip(reason="redis-server is not installed"))
+        if "browser" in item.keywords and not TIERS["chromium"]:
+            item.add_marker(pytest.mark.skip(reason="chromium is not installed"))
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker in a thread, consuming from the throwaway Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def log_in(page):
+    """Log in through the real form, as a person would."""
+
+    def log_in_as(user, password=factories.PASSWORD):
+        page.goto("/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/")
+        return page
+
+    return log_in_as
+
+
+@pytest.fixture
+def assert_accessible():
+    """Scan the page with axe-core (bundled, not fetched) and fail on serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def scan(page):
+        results = axe.run(page)
+        violations = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        details = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+            for v in violations
+        )
+        assert not violations, f"Accessibility violations on {page.url}:\n{details}"
+        return results
+
+    return scan

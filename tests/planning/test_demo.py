@@ -1,0 +1,61 @@
+"""Demo data: the seed systems and timetables, loadable twice without change."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from planning.demo import DEMO_PASSWORD
+from planning.models import Membership, Milestone, Organisation, Role, System
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [M.objects.count() for M in (System, Organisation, Membership, Milestone, Role)]
+
+
+def test_load_demo_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    first = counts()
+    call_command("load_demo")
+    assert counts() == first
+
+
+def test_demo_has_the_four_seed_systems_with_blmk_counting_half_of_ccs(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert set(System.objects.values_list("code", flat=True)) == {"BLMK", "DORSET", "BUCKS", "LLR"}
+    ccs = Membership.objects.get(system__code="BLMK", organisation__ods_code="RYV")
+    assert ccs.share == Decimal("0.5")
+    blmk = Membership.objects.filter(system__code="BLMK")
+    assert blmk.filter(organisation__kind="ccg").count() == 3
+    assert blmk.filter(organisation__kind="acute").count() == 3
+
+
+def test_demo_timetables_come_from_the_seed_papers(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    final = Milestone.objects.get(title="Final 2019/20 organisation operating plan submission")
+    assert str(final.date) == "2019-04-04" and final.stage == "final" and final.system is None
+    ofrg = Milestone.objects.get(title="Draft ICS operational plan to OFRG for comments")
+    assert ofrg.system.code == "DORSET"
+    assert Milestone.objects.filter(round__financial_year=2020, system=None).count() == 4
+
+
+def test_every_demo_login_works(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    for role in Role.objects.select_related("user"):
+        assert authenticate(username=role.user.username, password=DEMO_PASSWORD)
+
+
+def test_demo_refuses_to_load_published_passwords_when_debug_is_off(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("load_demo")
+    assert not System.objects.exists()
