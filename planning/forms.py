@@ -25,6 +25,13 @@ class LocalMilestoneForm(forms.ModelForm):
             "date_note": "How the date is stated",
             "level": "Applies to",
         }
+        error_messages = {
+            "title": {"required": "Enter the milestone's title"},
+            "date": {"required": "Enter the date", "invalid": "Enter a real date"},
+            "end_date": {"invalid": "Enter a real end date"},
+            "kind": {"required": "Choose what kind of milestone this is"},
+            "level": {"required": "Choose whom the milestone applies to"},
+        }
         help_texts = {
             "title": "For example, Draft ICS operational plan to OFRG.",
             "end_date": "Only for a period, such as a fortnight of comments.",

@@ -73,6 +73,7 @@ def test_invalid_milestone_shows_errors_next_to_fields_and_keeps_what_was_typed(
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
+    assert "Enter a real date" in html
     assert 'href="#id_date"' in html
     assert "Only a submission deadline has a draft or final stage." in html
     assert VALID["title"] in html  # nothing typed is lost
