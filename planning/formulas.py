@@ -1,0 +1,151 @@
+"""A tiny, safe arithmetic language for template formulas and check rules.
+
+Formulas are written in the template data files, e.g. ``fot + trend + transformation`` for a column,
+``gp_referrals + other_referrals`` for a total line, or ``contingency.budget >= 0.005 *
+total_income.budget`` for a rule. They are parsed once with Python's ``ast`` module and only
+numbers, names (``a``, ``a.b``, ``template:a.b``), + - * /, unary minus, comparisons, ``and`` /
+``or`` / ``not`` and the functions ``abs``, ``min`` and ``max`` are allowed: nothing is ever
+``eval``-ed. Arithmetic is Decimal; a missing operand or a division by zero gives None.
+"""
+
+import ast
+from decimal import Decimal, DivisionByZero, InvalidOperation
+
+FUNCTIONS = {
+    "abs": lambda x: abs(x),
+    "min": lambda *xs: min(xs),
+    "max": lambda *xs: max(xs),
+}
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be parsed or uses something not allowed."""
+
+
+def _reference(node):
+    """`a`, `a.b` or (written `t__a.b` after preprocessing) a reference to another template."""
+    if isinstance(node, ast.Name):
+        return node.id.replace("__", ":", 1) if "__" in node.id else node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{_reference(node.value)}.{node.attr}"
+    raise FormulaError("Only names such as line.column can be referred to.")
+
+
+class Formula:
+    """A parsed formula: `names` lists what it refers to; `evaluate(lookup)` computes it."""
+
+    def __init__(self, source):
+        self.source = source.strip()
+        try:
+            self._tree = ast.parse(self.source.replace(":", "__"), mode="eval").body
+        except SyntaxError as error:
+            raise FormulaError(f"Cannot read formula {source!r}: {error.msg}") from None
+        self.names = []
+        self._check(self._tree)
+
+    def __repr__(self):
+        return f"Formula({self.source!r})"
+
+    def _check(self, node):
+        if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float) or isinstance(node.value, bool):
+                raise FormulaError(f"Only numbers are allowed in {self.source!r}.")
+        elif isinstance(node, ast.Name | ast.Attribute):
+            name = _reference(node)
+            if name not in self.names:
+                self.names.append(name)
+        elif isinstance(node, ast.BinOp) and isinstance(
+            node.op, ast.Add | ast.Sub | ast.Mult | ast.Div
+        ):
+            self._check(node.left)
+            self._check(node.right)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd | ast.Not):
+            self._check(node.operand)
+        elif isinstance(node, ast.Compare) and all(
+            isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE | ast.Eq | ast.NotEq)
+            for op in node.ops
+        ):
+            self._check(node.left)
+            for comparator in node.comparators:
+                self._check(comparator)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self._check(value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FUNCTIONS
+            and not node.keywords
+        ):
+            for arg in node.args:
+                self._check(arg)
+        else:
+            raise FormulaError(f"{ast.unparse(node)!r} is not allowed in {self.source!r}.")
+
+    def evaluate(self, lookup):
+        """Compute with `lookup(name)` giving a Decimal or None. None if anything needed is missing."""
+        try:
+            return self._eval(self._tree, lookup)
+        except (DivisionByZero, InvalidOperation, ZeroDivisionError):
+            return None
+
+    def _eval(self, node, lookup):
+        if isinstance(node, ast.Constant):
+            return Decimal(str(node.value))
+        if isinstance(node, ast.Name | ast.Attribute):
+            return lookup(_reference(node))
+        if isinstance(node, ast.UnaryOp):
+            value = self._eval(node.operand, lookup)
+            if value is None:
+                return None
+            if isinstance(node.op, ast.Not):
+                return not value
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            left, right = self._eval(node.left, lookup), self._eval(node.right, lookup)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Sub):
+                return left - right
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            if right == 0:
+                return None
+            return left / right
+        if isinstance(node, ast.Compare):
+            left = self._eval(node.left, lookup)
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
+                right = self._eval(comparator, lookup)
+                if left is None or right is None:
+                    return None
+                if not _compare(op, left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.BoolOp):
+            values = [self._eval(value, lookup) for value in node.values]
+            if any(value is None for value in values):
+                return None
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.Call):
+            args = [self._eval(arg, lookup) for arg in node.args]
+            if any(arg is None for arg in args):
+                return None
+            return FUNCTIONS[node.func.id](*args)
+        raise FormulaError(f"Cannot evaluate {ast.unparse(node)!r}.")  # pragma: no cover
+
+
+def _compare(op, left, right):
+    if isinstance(op, ast.Lt):
+        return left < right
+    if isinstance(op, ast.LtE):
+        return left <= right
+    if isinstance(op, ast.Gt):
+        return left > right
+    if isinstance(op, ast.GtE):
+        return left >= right
+    if isinstance(op, ast.Eq):
+        return left == right
+    return left != right

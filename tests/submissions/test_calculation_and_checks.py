@@ -1,0 +1,199 @@
+"""Totals, derived columns and checks, tested against Bedfordshire CCG's 2019/20 plan."""
+
+from decimal import Decimal
+
+import pytest
+
+from planning.models import Template
+from planning.template_loader import load_all
+from submissions import seed_figures
+from submissions.calculation import TemplateGrid
+from submissions.checks import (
+    check_computed,
+    check_rules,
+    check_typed_derived,
+    parse_cell,
+    parse_typed,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grids():
+    load_all()
+    return {
+        t.code: TemplateGrid.for_template(t)
+        for t in Template.objects.filter(round__financial_year=2019)
+    }
+
+
+def computed(grid, cells):
+    typed, errors = parse_typed(grid, cells)
+    assert errors == []
+    return grid.compute(typed)
+
+
+@pytest.mark.parametrize("line", list(seed_figures.ACTIVITY))
+def test_every_bedfordshire_activity_row_balances_to_the_published_plan(grids, line):
+    values = computed(grids["activity"], seed_figures.activity_cells())
+    fot, coding, non_recurrent, trend, transformation, policy, plan, growth, _ = (
+        seed_figures.ACTIVITY[line]
+    )
+    assert values[(line, "fot")] == fot  # totals equal the sum of their sub-lines
+    assert values[(line, "trend")] == trend
+    assert values[(line, "transformation")] == transformation
+    assert values[(line, "plan")] == plan  # forecast outturn + bridge = annual plan
+    assert round(values[(line, "growth")], 1) == Decimal(growth)
+
+
+def test_bedfordshire_activity_validates_clean(grids):
+    grid = grids["activity"]
+    values = computed(grid, seed_figures.activity_cells())
+    assert check_computed(grid, values) == []
+    warnings = check_rules(grid, values)
+    assert all(m.severity == "warning" for m in warnings)
+    # Other A&E: 256.2% planned against 21.9% last year is flagged, Total referrals is not.
+    flagged = {m.line for m in warnings}
+    assert "ae_other" in flagged and "total_referrals" not in flagged
+
+
+def test_bedfordshire_summary_of_spend_validates_clean_and_reaches_the_published_surplus(grids):
+    grid = grids["finance"]
+    values = computed(grid, seed_figures.finance_cells())
+    for line, (budget, forecast) in seed_figures.FINANCE_TOTALS.items():
+        assert values[(line, "budget")] == budget, line
+        assert values[(line, "forecast")] == forecast, line
+    assert values[("total_commissioned", "variance")] == 80576
+    assert round(values[("total_commissioned", "variance_pct")], 1) == Decimal("12.2")
+    assert check_computed(grid, values) == []
+    assert check_rules(grid, values) == []
+
+
+def test_bedfordshire_qipp_totals_and_reasonableness_warning(grids):
+    finance = computed(grids["finance"], seed_figures.finance_cells())
+    values = computed(grids["qipp"], seed_figures.qipp_cells())
+    gross, investment, net = seed_figures.QIPP_TOTAL
+    assert (
+        values[("total", "gross")],
+        values[("total", "investment")],
+        values[("total", "net")],
+    ) == (
+        gross,
+        investment,
+        net,
+    )
+    warnings = check_rules(grids["qipp"], values, {"finance": finance})
+    # 29,441 is 4.3% of 681,172: beyond the 4% reasonableness level, as the seed itself says.
+    assert [m.key for m in warnings] == ["gross_reasonableness"]
+    assert (warnings[0].line, warnings[0].column) == ("total", "gross")
+
+
+def test_qipp_rule_needing_the_finance_plan_is_skipped_without_it(grids):
+    values = computed(grids["qipp"], seed_figures.qipp_cells())
+    assert check_rules(grids["qipp"], values) == []
+
+
+@pytest.mark.parametrize("contingency, fires", [("3,406", False), ("3,405", True)])
+def test_contingency_warning_fires_below_half_a_percent_of_allocation(grids, contingency, fires):
+    cells = {**seed_figures.finance_cells(), ("contingency", "budget"): contingency}
+    values = computed(grids["finance"], cells)
+    keys = [m.key for m in check_rules(grids["finance"], values)]
+    assert ("contingency_minimum" in keys) is fires  # 0.5% of 681,172 is 3,405.86
+
+
+@pytest.mark.parametrize("running_costs, fires", [("9,908", False), ("9,909", True)])
+def test_running_costs_warning_fires_above_the_allowance(grids, running_costs, fires):
+    cells = {**seed_figures.finance_cells(), ("running_costs", "budget"): running_costs}
+    # Keep the surplus arithmetic honest: the extra £1k comes out of other reserves.
+    if fires:
+        cells[("other_reserves", "budget")] = "2,108"
+    keys = [m.key for m in check_rules(grids["finance"], computed(grids["finance"], cells))]
+    assert ("running_costs_within_allowance" in keys) is fires
+
+
+@pytest.mark.parametrize("mental_health, fires", [("60,807", False), ("60,806", True)])
+def test_mental_health_investment_standard_fires_when_mental_health_grows_slower(
+    grids, mental_health, fires
+):
+    # Core programme grows 607,144 / 587,950 = 1.0326456; 58,884 * 1.0326456 = 60,806.3
+    cells = {**seed_figures.finance_cells(), ("mental_health", "budget"): mental_health}
+    keys = [m.key for m in check_rules(grids["finance"], computed(grids["finance"], cells))]
+    assert ("mental_health_investment_standard" in keys) is fires
+
+
+@pytest.mark.parametrize(
+    "last_year, fires", [("7.9", False), ("-2.0", False), ("-2.1", True), ("8.0", True)]
+)
+def test_growth_against_last_year_fires_beyond_five_points(grids, last_year, fires):
+    # GP referrals plan 2.92% growth (97,581 / 94,810): the boundary is 5 points either side.
+    cells = {**seed_figures.activity_cells(), ("gp_referrals", "last_year_growth"): last_year}
+    values = computed(grids["activity"], cells)
+    flagged = {m.line for m in check_rules(grids["activity"], values)}
+    assert ("gp_referrals" in flagged) is fires
+
+
+def test_changing_one_cell_gives_the_error_next_to_that_cell(grids):
+    cells = {**seed_figures.activity_cells(), ("day_case", "trend"): "5,17B"}
+    typed, errors = parse_typed(grids["activity"], cells)
+    assert [(e.line, e.column) for e in errors] == [("day_case", "trend")]
+    assert errors[0].anchor == "cell-day_case-trend"
+    assert "'5,17B' is not a number" in errors[0].text
+
+
+def test_a_bridge_that_takes_the_plan_below_zero_is_an_error_on_the_plan(grids):
+    cells = {**seed_figures.activity_cells(), ("ae_other", "transformation"): "-20,000"}
+    errors = check_computed(grids["activity"], computed(grids["activity"], cells))
+    assert ("ae_other", "plan") in {(e.line, e.column) for e in errors}
+
+
+def test_typed_total_that_does_not_equal_its_parts_is_an_error(grids):
+    grid = grids["activity"]
+    values = computed(grid, seed_figures.activity_cells())
+    errors = check_typed_derived(
+        grid,
+        {("total_referrals", "fot"): Decimal(159895), ("gp_referrals", "plan"): Decimal(97000)},
+        values,
+    )
+    assert [(e.line, e.column) for e in errors] == [("gp_referrals", "plan")]
+    assert "97,581" in errors[0].text
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("159,895", Decimal(159895)),
+        ("(1,123)", Decimal(-1123)),
+        ("-4,227", Decimal(-4227)),
+        ("2.5%", Decimal("2.5")),
+        ("£ 6,100", Decimal(6100)),
+        (" ", None),
+        ("999999999999.9999", Decimal("999999999999.9999")),
+    ],
+)
+def test_parse_cell_reads_what_people_type(raw, expected):
+    assert parse_cell(raw) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("abc", "is not a number"),
+        ("NaN", "not 'NaN'"),
+        ("Infinity", "not 'Infinity'"),
+        ("-inf", "not '-inf'"),
+        ("1e12", "less than 1,000,000,000,000"),
+        ("-1000000000000", "less than"),
+        ("1.23456", "at most 4 decimal places"),
+        ("1,2,3.4.5", "is not a number"),
+    ],
+)
+def test_parse_cell_refuses_what_is_not_a_usable_number(raw, message):
+    value, error = parse_cell(raw)
+    assert value is None and message in error
+
+
+def test_negative_where_not_allowed_is_refused():
+    assert parse_cell("-5", allow_negative=False, label="GP referrals, forecast outturn")[1] == (
+        "GP referrals, forecast outturn cannot be negative"
+    )
