@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", planning_views.health, name="health"),
     path("", include("planning.urls")),
+    path("", include("submissions.urls")),
 ]

@@ -307,6 +307,7 @@ USERS = [
     ("dorset.lead", "Rebecca", "Kendall", Role.Kind.ICS_LEAD, "DORSET"),
     ("beds.planner", "Bea", "Planner", Role.Kind.PLANNING_LEAD, "06F"),
     ("luton.planner", "Luke", "Planner", Role.Kind.PLANNING_LEAD, "06P"),
+    ("mk.planner", "Milo", "Planner", Role.Kind.PLANNING_LEAD, "04F"),
     ("dorset.planner", "Dee", "Planner", Role.Kind.PLANNING_LEAD, "11J"),
     ("beds.governor", "Heather", "Governor", Role.Kind.GOVERNING_BODY_MEMBER, "06F"),
 ]
@@ -369,6 +370,13 @@ def load_demo():
     return created
 
 
+# Deadlines that apply to one kind of return only.
+TEMPLATE_KINDS = {
+    "Provider and commissioner activity-focused plan submission": "activity",
+    "2019/20 workforce plan submissions": "workforce",
+}
+
+
 def _milestones(round_, system, rows):
     for date, end_date, note, title, kind, level, stage in rows:
         Milestone.objects.update_or_create(
@@ -382,5 +390,6 @@ def _milestones(round_, system, rows):
                 "kind": kind,
                 "level": level,
                 "stage": stage,
+                "template_kind": TEMPLATE_KINDS.get(title, ""),
             },
         )

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.timezone import localdate
 from django.views.decorators.http import require_http_methods
 
+from submissions.selectors import returned_for_attention
+
 from . import calendar, selectors, services
 from .forms import LocalMilestoneForm
 from .models import Round
@@ -28,6 +30,7 @@ def home(request):
         "sees_every_system": selectors.sees_every_system(user),
         "upcoming": selectors.upcoming_milestones(user=user, today=today),
         "rounds": Round.objects.all(),
+        "returned": returned_for_attention(user=user),  # returns sent back to the user
     }
     if current:
         context["my_systems"] = selectors.systems_for_user(

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from planning.demo import DEMO_PASSWORD, load_demo
+from planning.template_loader import load_all
+from submissions.demo import load_demo_returns
 
 
 class Command(BaseCommand):
@@ -23,6 +25,11 @@ class Command(BaseCommand):
                 "Use --force on a throwaway environment."
             )
         users = load_demo()
+        templates = load_all()
+        load_demo_returns()
+        self.stdout.write(
+            f"Loaded {len(templates)} return templates from planning/templates_data/."
+        )
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in users:
