@@ -15,7 +15,10 @@ def format_value(value, unit, *, exact=False):
         return text
     places = PLACES.get(unit, 0)
     quantum = Decimal(1).scaleb(-places)
-    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "-0"
+    return f"{rounded:,.{places}f}"
 
 
 def format_bracketed(value, unit):

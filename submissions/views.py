@@ -351,7 +351,12 @@ def _definition(grid):
                     for c in s.columns
                 ],
                 "lines": [
-                    {"code": line.code, "formula": line.formula, "unit": line.unit}
+                    {
+                        "code": line.code,
+                        "formula": line.formula,
+                        "unit": line.unit,
+                        "allow_negative": line.allow_negative,
+                    }
                     for line in s.lines
                 ],
             }

@@ -60,9 +60,17 @@ def page(browser, live_server):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: _console_error(message, errors))
     yield page
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript or console errors on the page: {errors}"
+
+
+def _console_error(message, errors):
+    # A form re-shown with its errors answers 422 (or 409 for a conflict); the browser logs that.
+    expected = ("status of 422", "status of 409")
+    if message.type == "error" and not any(text in message.text for text in expected):
+        errors.append(message.text)
 
 
 @pytest.fixture

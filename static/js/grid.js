@@ -62,7 +62,7 @@ export function parseCell(raw, { allowNegative = true } = {}) {
   return { value: valid ? value : null, text, valid };
 }
 
-/** '-', '0012', '50', -1 -> '-1.250': digits moved by the exponent, leading zeros dropped. */
+/** (true, '0012', '50', -1) -> '-1.25': the digits moved by the exponent, leading and trailing zeros dropped. */
 function canonicalNumber(negative, whole, fraction, exponent) {
   if (!/[1-9]/.test(whole + fraction)) return "0";
   // Bounded: a value this far from 1 is out of range or has too many decimals anyway.
@@ -75,9 +75,8 @@ function canonicalNumber(negative, whole, fraction, exponent) {
   }
   digits = digits.padEnd(point, "0");
   const integer = digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0";
-  let decimals = digits.slice(point);
-  // The server keeps a whole number without decimals ('5.00' is 5) but other decimals as typed.
-  if (/^0*$/.test(decimals)) decimals = "";
+  // As the server shows a typed value (formatting.py, exact=True): '5.00' is 5 and '5.50' is 5.5.
+  const decimals = digits.slice(point).replace(/0+$/, "");
   return `${negative ? "-" : ""}${integer}${decimals ? `.${decimals}` : ""}`;
 }
 
@@ -100,7 +99,7 @@ export function formatValue(value, unit) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "";
   if (unit === "%") return groupThousands(roundHalfUp(value, 1));
   if (unit === "WTE") return groupThousands(roundHalfUp(value, 2));
-  return groupThousands(roundHalfUp(value, 2).replace(/\.?0+$/, ""));
+  return groupThousands(roundHalfUp(value, 0)); // counts and £000: whole numbers, as the server shows them
 }
 
 /**
@@ -124,7 +123,7 @@ const FUNCTIONS = {
   max: (...xs) => (xs.length ? Math.max(...xs) : null),
 };
 
-const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)|(.))/y;
+const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)|(\S))/y;
 
 function tokenise(source) {
   const tokens = [];
@@ -259,11 +258,26 @@ function evaluate(node, lookup) {
 
 export const cellKey = (line, column) => `${line}:${column}`;
 
-/** Parse a section's line and column formulas once: {lines: Map code -> formula|null, columns: ...}. */
+/**
+ * Parse a section's line and column formulas once: {lines: Map code -> formula|null, columns: ...,
+ * summed: Set of the typed columns that total lines add up}. A column with `sums_lines: false` (a
+ * rate such as last year's growth %) is typed on total lines too, as Column.sums_lines on the server.
+ */
 export function compileSection(section) {
   const compile = (items) =>
     new Map((items || []).map((item) => [item.code, item.formula ? parseFormula(item.formula) : null]));
-  return { section, lines: compile(section.lines), columns: compile(section.columns) };
+  const summed = new Set(
+    (section.columns || [])
+      .filter((column) => !column.formula && column.sums_lines !== false && column.sum_lines !== false)
+      .map((column) => column.code),
+  );
+  return { section, lines: compile(section.lines), columns: compile(section.columns), summed };
+}
+
+/** Whether a cell is computed (a total in a column totals add up, or a derived column) rather than typed. */
+export function isComputedCell(compiled, line, column) {
+  if (!compiled.columns.has(column) || !compiled.lines.has(line)) return false;
+  return Boolean(compiled.columns.get(column) || (compiled.lines.get(line) && compiled.summed.has(column)));
 }
 
 /**
@@ -278,8 +292,9 @@ export function computeSection(compiled, typed) {
   const derivedColumns = [...compiled.columns].filter(([, formula]) => formula).map(([code]) => code);
 
   for (const column of typedColumns) {
+    const sums = compiled.summed.has(column);
     const lineValue = memoised((line, self) => {
-      const formula = compiled.lines.get(line);
+      const formula = sums ? compiled.lines.get(line) : null;
       return formula ? evaluateBlankAsZero(formula, self) : typed(line, column);
     });
     for (const line of lineCodes) values.set(cellKey(line, column), lineValue(line));
@@ -447,7 +462,7 @@ class Grid {
       const cell = cells.get(cellKey(line, column));
       if (!cell) return null;
       if (!(cell instanceof HTMLInputElement)) return parseCell(cell.textContent).value;
-      const allowNegative = Boolean(linesByCode.get(line)?.allow_negative || columnsByCode.get(column)?.allow_negative);
+      const allowNegative = allowsNegative(linesByCode.get(line), columnsByCode.get(column));
       const { value, valid } = parseCell(cell.value, { allowNegative });
       markValidity(cell, valid);
       return value;
@@ -456,8 +471,7 @@ class Grid {
 
     for (const [key, cell] of cells) {
       const { line, column } = cell.dataset;
-      const isComputed = compiled.lines.get(line) || compiled.columns.get(column);
-      if (cell instanceof HTMLInputElement || !isComputed || !values.has(key)) continue;
+      if (cell instanceof HTMLInputElement || !isComputedCell(compiled, line, column)) continue;
       const unit = cell.dataset.unit || columnsByCode.get(column)?.unit || linesByCode.get(line)?.unit;
       const text = formatValue(values.get(key), unit);
       if (cell.textContent !== text) cell.textContent = text;
@@ -494,6 +508,14 @@ function cellsByKey(table) {
     if (line && column) cells.set(cellKey(line, column), cell);
   }
   return cells;
+}
+
+/**
+ * As the server: a negative is allowed when the line or the column allows it. A line that does not
+ * say (the definition may leave it out) is taken to allow it: better no flag than a wrong one.
+ */
+function allowsNegative(line, column) {
+  return Boolean(column?.allow_negative || (line?.allow_negative ?? true));
 }
 
 /** What counts as a change: the number if there is one, otherwise the text. */
