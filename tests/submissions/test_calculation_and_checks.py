@@ -89,6 +89,25 @@ def test_bedfordshire_qipp_totals_and_reasonableness_warning(grids):
     assert (warnings[0].line, warnings[0].column) == ("total", "gross")
 
 
+@pytest.mark.parametrize("gross, fires", [("27,246", False), ("27,247", True)])
+def test_qipp_reasonableness_fires_above_four_percent_of_allocation(grids, gross, fires):
+    # 4% of Bedfordshire's 681,172 allocation is 27,246.88; put the difference in unidentified QIPP.
+    finance = computed(grids["finance"], seed_figures.finance_cells())
+    unidentified = int(gross.replace(",", "")) - (29441 - 4070)
+    cells = {**seed_figures.qipp_cells(), ("unidentified", "gross"): str(unidentified)}
+    values = computed(grids["qipp"], cells)
+    assert values[("total", "gross")] == int(gross.replace(",", ""))
+    keys = [m.key for m in check_rules(grids["qipp"], values, {"finance": finance})]
+    assert ("gross_reasonableness" in keys) is fires
+
+
+@pytest.mark.parametrize("q4, fires", [("66.7", False), ("66.6", True)])
+def test_dementia_diagnosis_below_the_national_standard_is_flagged(grids, q4, fires):
+    values = computed(grids["performance"], {("dementia_diagnosis", "q4"): q4})
+    lines = {m.line for m in check_rules(grids["performance"], values)}
+    assert ("dementia_diagnosis" in lines) is fires
+
+
 def test_qipp_rule_needing_the_finance_plan_is_skipped_without_it(grids):
     values = computed(grids["qipp"], seed_figures.qipp_cells())
     assert check_rules(grids["qipp"], values) == []
