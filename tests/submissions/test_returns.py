@@ -325,3 +325,21 @@ def test_data_entry_page_query_count_does_not_grow_with_lines(client, blmk):
     with CaptureQueriesContext(connection) as finance:
         client.get(url(template="finance"))
     assert len(finance) <= len(qipp) + 1  # QIPP reads the finance return for its 4% rule
+
+
+def test_returns_list_shows_each_reader_only_the_organisations_they_may_read(client, blmk):
+    client.force_login(blmk["beds_lead"])
+    client.post(url(template="qipp"), post_cells({("acute", "gross"): "100"}, 0, submit="1"))
+    list_url = reverse("submissions:list") + "?year=2019"
+
+    html = client.get(list_url).content.decode()
+    assert 'data-testid="returns-06F"' in html and "06P" not in html
+    assert "Submitted" in html and "Not started" in html
+
+    client.force_login(blmk["ics_lead"])
+    html = client.get(list_url).content.decode()
+    assert 'data-testid="returns-06F"' in html and 'data-testid="returns-06P"' in html
+    assert "11J" not in html
+
+    client.force_login(factories.governing_body_member(blmk["beds"]))
+    assert "06F" not in client.get(list_url).content.decode()
