@@ -122,6 +122,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+# Publishing must fail fast when Redis is down: the submission is saved and the plan marked stale.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "rebuild-stale-system-plans": {
+        "task": "submissions.tasks.rebuild_stale_plans",
+        "schedule": 300.0,
+    },
+}
+# Seconds a system plan build waits after a submission, so a burst of submissions makes one build.
+PLAN_BUILD_DELAY_SECONDS = int(os.environ.get("PLAN_BUILD_DELAY_SECONDS", "30"))
 
 # Content Security Policy: our own files only, no inline script or style.
 CONTENT_SECURITY_POLICY = {

@@ -34,6 +34,13 @@ class System(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=3, choices=Kind.choices, default=Kind.ICS)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="systems")
+    alignment_threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=2,
+        help_text="Gap between commissioner and provider activity plans, in %, above which a line "
+        "is flagged.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -393,6 +400,9 @@ class Section(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     is_narrative = models.BooleanField(default=False)
+    headline = models.SlugField(
+        max_length=40, blank=True, help_text="The column a summary shows, e.g. plan or budget."
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

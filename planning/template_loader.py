@@ -28,7 +28,16 @@ KEYS = {
         "sections",
         "rules",
     },
-    "section": {"code", "title", "description", "unit", "narrative", "columns", "lines"},
+    "section": {
+        "code",
+        "title",
+        "description",
+        "unit",
+        "narrative",
+        "headline",
+        "columns",
+        "lines",
+    },
     "column": {"code", "label", "unit", "formula", "allow_negative", "sum_lines"},
     "line": {"code", "label", "hint", "unit", "allow_negative", "sum_of", "formula"},
     "rule": {"code", "severity", "require", "message", "cell", "each_line", "section"},
@@ -96,6 +105,8 @@ def validate(data, *, source):
             fail(f"section '{section['code']}' has a column code twice")
         if section.get("narrative") and columns:
             fail(f"narrative section '{section['code']}' cannot have columns")
+        if section.get("headline") and section["headline"] not in column_codes:
+            fail(f"section '{section['code']}' headline '{section['headline']}' is not a column")
         for column in columns:
             _check_code(column["code"], fail)
             if column.get("unit", "") not in ("", *Unit.values):
@@ -263,6 +274,7 @@ def load_file(path):
                 "title": section_data["title"],
                 "description": section_data.get("description", ""),
                 "is_narrative": narrative,
+                "headline": section_data.get("headline", ""),
                 "order": section_order,
             },
         )

@@ -85,3 +85,25 @@ def permissions_for(user, ret):
         "can_accept": can(user, "submissions.accept_return", ret),
         "can_send_back": can(user, "submissions.send_back_return", ret),
     }
+
+
+@rules.predicate
+def leads_plan_system(user, plan):
+    return plan.system_id in led_system_ids(user)
+
+
+@rules.predicate
+def plan_round_is_open(user, plan):
+    return plan.template.round.is_open
+
+
+@rules.predicate
+def plan_not_approved(user, plan):
+    return plan.approved_at is None
+
+
+returns.add_rule(
+    "submissions.approve_plan", leads_plan_system & plan_round_is_open & plan_not_approved
+)
+returns.add_rule("submissions.return_plan_inputs", leads_plan_system & plan_round_is_open)
+returns.add_rule("submissions.build_plan", leads_plan_system | is_administrator)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from . import aggregation
 from .calculation import TemplateGrid
 from .checks import Message, parse_typed
 from .formatting import format_value
@@ -64,7 +65,8 @@ def _format(value):
 def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations):
     """Save what was typed, or nothing at all.
 
-    `raw_cells` maps (line code, column code) to the typed text of every input cell on the page;
+    `raw_cells` maps (line code, column code) to the typed text of input cells (the page sends
+    them all; a cell that is not sent keeps its value, one sent empty is cleared);
     `raw_answers` maps a question's line code to its text; `raw_explanations` maps a warning key to
     its explanation. Raises StaleReturn if someone else saved after `base_version`, ReturnInvalid
     if any cell is not a usable number; nothing is written in either case.
@@ -88,7 +90,8 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
     lines = grid.lines_by_code()
     columns = {(line.code, column.code): column for line, column in grid.input_cells()}
     old_values = typed_values(ret)
-    for key in set(old_values) | set(typed):
+    # Only the cells the request carries change; a cell sent empty is cleared, one not sent is kept.
+    for key in set(raw_cells) & set(columns):
         old, new = old_values.get(key), typed.get(key)
         if old == new:
             continue
@@ -138,6 +141,10 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
     return ret
 
 
+def _rebuild_plans_after_commit(ret):
+    transaction.on_commit(lambda: aggregation.request_plan_builds(ret=ret))
+
+
 def _set_status(ret, user, status, note=""):
     old = ret.get_status_display()
     ret.status = status
@@ -181,6 +188,7 @@ def return_submit(*, user, ret):
     note = f"Late: due {deadline.last_day:%d %B %Y}" if ret.is_late else ""
     _set_status(ret, user, Return.Status.SUBMITTED, note)
     ret.save()
+    _rebuild_plans_after_commit(ret)
     return ret
 
 
@@ -191,6 +199,7 @@ def return_accept(*, user, ret):
     ret.decided_at, ret.decided_by = timezone.now(), user
     _set_status(ret, user, Return.Status.ACCEPTED)
     ret.save()
+    _rebuild_plans_after_commit(ret)
     return ret
 
 
@@ -206,4 +215,43 @@ def return_send_back(*, user, ret, reason):
     ret.returned_reason = reason
     _set_status(ret, user, Return.Status.RETURNED, reason)
     ret.save()
+    _rebuild_plans_after_commit(ret)
     return ret
+
+
+@transaction.atomic
+def plan_approve(*, user, plan):
+    """Approve a built plan. Its values were written once at build and are never changed; from
+    now on its approval is fixed too. Only the newest version can be approved."""
+    from .models import SystemPlan
+
+    plan = SystemPlan.objects.select_for_update().select_related("template__round").get(pk=plan.pk)
+    _require(user, "submissions.approve_plan", plan, "You cannot approve this plan.")
+    newer = SystemPlan.objects.filter(
+        system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
+    ).exists()
+    if newer:
+        raise ReturnInvalid([Message("error", "A newer version of this plan has been built.")])
+    plan.approved_at, plan.approved_by = timezone.now(), user
+    plan.save(update_fields=["approved_at", "approved_by"])
+    return plan
+
+
+@transaction.atomic
+def plan_return_inputs(*, user, plan, organisation_ids, comment):
+    """Send the named partners' returns in a plan back for amendment, with one comment."""
+    _require(user, "submissions.return_plan_inputs", plan, "You cannot return these returns.")
+    chosen = {int(pk) for pk in organisation_ids}
+    inputs = [i for i in plan.included if i["organisation_id"] in chosen]
+    if not inputs:
+        raise ReturnInvalid([Message("error", "Choose the organisations to return", key="orgs")])
+    if not (comment or "").strip():
+        raise ReturnInvalid([Message("error", "Say why the returns need amending", key="comment")])
+    returned = []
+    for item in inputs:
+        ret = Return.objects.select_related("template__round", "organisation").get(
+            pk=item["return_id"]
+        )
+        if ret.status in (Return.Status.SUBMITTED, Return.Status.ACCEPTED):
+            returned.append(return_send_back(user=user, ret=ret, reason=comment))
+    return returned

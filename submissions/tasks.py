@@ -1,9 +1,38 @@
 """Celery tasks for submissions. Tasks take ids, are idempotent, and call services."""
 
 from celery import shared_task
+from django.db import DatabaseError
+
+from . import aggregation
 
 
 @shared_task
 def ping():
-    """Round-trip check used by the health page and the worker tier of the test suite."""
+    """Round-trip check: proves a worker is consuming the queue (the test suite's worker tier)."""
     return "pong"
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def build_system_plan_task(system_id, template_id, stage, user_id=None):
+    """Build one system plan. Acknowledged only when done, so a worker killed mid-build leaves
+    the message to be redelivered; the build's transaction leaves no half plan behind."""
+    plan, created = aggregation.build_from_ids(
+        system_id=system_id, template_id=template_id, stage=stage, user_id=user_id
+    )
+    return {"plan": plan.pk, "version": plan.version, "created": created}
+
+
+@shared_task
+def rebuild_stale_plans():
+    """Periodic (Celery beat): build every plan still marked stale, e.g. after the queue was down."""
+    built = 0
+    for system_id, template_id, stage in aggregation.stale_plan_keys():
+        aggregation.build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
+        built += 1
+    return built

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "submissions"
 
@@ -18,4 +18,19 @@ urlpatterns = [
     path(_return, views.return_detail, name="return"),
     path(_return + "history/", views.return_history, name="history"),
     path(_return + "review/", views.return_review, name="review"),
+]
+
+_system = "systems/<slug:code>/rounds/<int:year>/"
+_plan = _system + "plans/<slug:template>/<slug:stage>/"
+
+urlpatterns += [
+    path(_system + "returns/", plan_views.completeness, name="completeness"),
+    path(_system + "alignment/", plan_views.plan_alignment, name="alignment"),
+    path(_plan, plan_views.plan_detail, name="plan"),
+    path(_plan + "build/", plan_views.plan_build, name="plan_build"),
+    path(_plan + "approve/", plan_views.plan_approve, name="plan_approve"),
+    path(_plan + "return/", plan_views.plan_return_inputs, name="plan_return"),
+    path(_plan + "lines/<slug:line>/", plan_views.plan_line, name="plan_line"),
+    path(_plan + "export.csv", plan_views.plan_export_csv, name="plan_csv"),
+    path(_plan + "export.json", plan_views.plan_export_json, name="plan_json"),
 ]

@@ -343,3 +343,11 @@ def test_returns_list_shows_each_reader_only_the_organisations_they_may_read(cli
 
     client.force_login(factories.governing_body_member(blmk["beds"]))
     assert "06F" not in client.get(list_url).content.decode()
+
+
+def test_a_save_changes_only_the_cells_it_carries_and_clears_cells_sent_empty(client, blmk):
+    client.force_login(blmk["beds_lead"])
+    save(client, {("gp_referrals", "fot"): "94,810", ("other_referrals", "fot"): "65,085"})
+    client.post(url(), {"version": "1", "cell:gp_referrals:fot": ""})
+    values = {v.line.code: v.value for v in Value.objects.select_related("line")}
+    assert values == {"other_referrals": 65085}

@@ -1,0 +1,188 @@
+"""Reads for the ICS lead's pages: completeness, system plans, contributions and alignment."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.http import Http404
+
+from planning.models import Membership, Template
+from planning.selectors import memberships_for_round
+
+from .aggregation import plan_contributions, plan_typed_values
+from .calculation import TemplateGrid
+from .models import PlanState, Return, SystemPlan
+
+
+def completeness(*, system, round_, stage):
+    """Partners by templates: each cell the partner's return (or None) where it completes it."""
+    templates = list(Template.objects.filter(round=round_).order_by("order"))
+    memberships = list(
+        memberships_for_round(financial_year=round_.financial_year)
+        .filter(system=system)
+        .select_related("organisation")
+        .order_by("role", "organisation__name")
+    )
+    returns = {
+        (r.organisation_id, r.template_id): r
+        for r in Return.objects.filter(
+            template__round=round_,
+            stage=stage,
+            organisation_id__in=[m.organisation_id for m in memberships],
+        )
+    }
+    rows = []
+    for membership in memberships:
+        cells = []
+        for template in templates:
+            if not template.completed_by(membership.organisation):
+                cells.append({"template": template, "applies": False})
+                continue
+            cells.append(
+                {
+                    "template": template,
+                    "applies": True,
+                    "ret": returns.get((membership.organisation_id, template.pk)),
+                }
+            )
+        rows.append({"membership": membership, "cells": cells})
+    return templates, rows
+
+
+def plan_template(*, round_, code):
+    template = Template.objects.filter(round=round_, code=code).select_related("round").first()
+    if template is None or template.kind == Template.Kind.NARRATIVE:
+        raise Http404("No such plan.")
+    return template
+
+
+def plan_version(*, system, template, stage, version=None):
+    plans = SystemPlan.objects.filter(system=system, template=template, stage=stage)
+    if version is None:
+        return plans.select_related("approved_by", "built_by").order_by("-version").first()
+    plan = plans.select_related("approved_by", "built_by").filter(version=version).first()
+    if plan is None:
+        raise Http404("No such plan version.")
+    return plan
+
+
+def approved_plan(*, system, template, stage):
+    return (
+        SystemPlan.objects.filter(
+            system=system, template=template, stage=stage, approved_at__isnull=False
+        )
+        .select_related("approved_by")
+        .order_by("-version")
+        .first()
+    )
+
+
+def previous_round_approved(*, system, template, stage):
+    """The previous round's approved plan of the same template, for comparison."""
+    previous = Template.objects.filter(
+        round__financial_year=template.round.financial_year - 1, code=template.code
+    ).first()
+    if previous is None:
+        return None, None
+    plan = approved_plan(system=system, template=previous, stage=stage)
+    return previous, plan
+
+
+def plan_state(*, system, template, stage):
+    return PlanState.objects.filter(system=system, template=template, stage=stage).first()
+
+
+@dataclass
+class PlanFigures:
+    grid: TemplateGrid
+    values: dict  # every cell, computed from the system totals
+
+
+def figures(plan, grid=None):
+    grid = grid or TemplateGrid.for_template(plan.template)
+    return PlanFigures(grid, grid.compute(plan_typed_values(plan)))
+
+
+def headline(section):
+    """The column a summary shows for a section: its declared headline, else its first column."""
+    codes = [c.code for c in section.columns]
+    return section.section.headline if section.section.headline in codes else codes[0]
+
+
+def differences(old, new):
+    """Cells whose value differs between two computed plans of the same template."""
+    changes = []
+    for s in new.grid.grid_sections:
+        for line in s.lines:
+            for column in s.columns:
+                key = (line.code, column.code)
+                if old.values.get(key) != new.values.get(key):
+                    changes.append(
+                        {
+                            "line": line,
+                            "column": column,
+                            "unit": column.unit or line.unit,
+                            "old": old.values.get(key),
+                            "new": new.values.get(key),
+                        }
+                    )
+    return changes
+
+
+def contributions_by_organisation(plan, grid):
+    """{organisation id: computed values of its weighted contribution}, for drill-downs."""
+    return {
+        org_id: grid.compute(typed) for org_id, typed in plan_contributions(plan).items()
+    }
+
+
+def control_total(plan, grid):
+    """For a finance plan: the system control total as the sum of its partners' surpluses."""
+    lines = grid.lines_by_code()
+    if "surplus" not in lines:
+        return None
+    section = grid.section_of_line()["surplus"]
+    column = headline(section)
+    per_org = contributions_by_organisation(plan, grid)
+    rows = [
+        {"input": i, "value": per_org.get(i["organisation_id"], {}).get(("surplus", column))}
+        for i in plan.included
+    ]
+    total = sum((r["value"] or Decimal(0) for r in rows), Decimal(0))
+    return {"column": column, "rows": rows, "total": total}
+
+
+def alignment(*, plan, threshold):
+    """Commissioners' against providers' activity for each line: gap, gap %, and a flag when the
+    gap is more than `threshold` % of the commissioners' figure."""
+    grid = TemplateGrid.for_template(plan.template)
+    roles = {i["organisation_id"]: i["role"] for i in plan.included}
+    by_role = {Membership.Role.COMMISSIONER: {}, Membership.Role.PROVIDER: {}}
+    for org_id, typed in plan_contributions(plan).items():
+        bucket = by_role.get(roles.get(org_id))
+        if bucket is None:
+            continue
+        for key, value in typed.items():
+            bucket[key] = bucket.get(key, Decimal(0)) + value
+    commissioners = grid.compute(by_role[Membership.Role.COMMISSIONER])
+    providers = grid.compute(by_role[Membership.Role.PROVIDER])
+    rows = []
+    for s in grid.grid_sections:
+        column = headline(s)
+        for line in s.lines:
+            c = commissioners.get((line.code, column))
+            p = providers.get((line.code, column))
+            gap = None if c is None or p is None else p - c
+            pct = None if gap is None or not c else gap / c * 100
+            rows.append(
+                {
+                    "line": line,
+                    "column": column,
+                    "commissioners": c,
+                    "providers": p,
+                    "gap": gap,
+                    "gap_pct": pct,
+                    "flagged": pct is not None and abs(pct) > threshold,
+                }
+            )
+    return rows
+
