@@ -68,9 +68,7 @@ def plan_inputs(*, system, template, stage):
 
 
 def signature_of(inputs):
-    included = [
-        (i["return_id"], i["return_version"], i["share"]) for i in inputs if i["included"]
-    ]
+    included = [(i["return_id"], i["return_version"], i["share"]) for i in inputs if i["included"]]
     return hashlib.sha256(json.dumps(included).encode()).hexdigest()
 
 

@@ -130,9 +130,7 @@ def differences(old, new):
 
 def contributions_by_organisation(plan, grid):
     """{organisation id: computed values of its weighted contribution}, for drill-downs."""
-    return {
-        org_id: grid.compute(typed) for org_id, typed in plan_contributions(plan).items()
-    }
+    return {org_id: grid.compute(typed) for org_id, typed in plan_contributions(plan).items()}
 
 
 def control_total(plan, grid):
@@ -185,4 +183,3 @@ def alignment(*, plan, threshold):
                 }
             )
     return rows
-

@@ -120,7 +120,11 @@ def _plan_context(request, system, template, stage, plan, figures):
         "sections": sections,
         "approved": approved,
         "changes": [
-            {**c, "old": format_value(c["old"], c["unit"]), "new": format_value(c["new"], c["unit"])}
+            {
+                **c,
+                "old": format_value(c["old"], c["unit"]),
+                "new": format_value(c["new"], c["unit"]),
+            }
             for c in changes
         ],
         "previous": previous,
@@ -169,7 +173,10 @@ def plan_line(request, code, year, template, stage, line):
             "input": item,
             "share_pct": format_value(float(item["share"]) * 100, "count"),
             "cells": [
-                format_value(per_org.get(item["organisation_id"], {}).get((line, c.code)), c.unit or the_line.unit)
+                format_value(
+                    per_org.get(item["organisation_id"], {}).get((line, c.code)),
+                    c.unit or the_line.unit,
+                )
                 for c in section.columns
             ],
         }
@@ -396,4 +403,3 @@ def _neutralise(value):
         except ValueError:
             return "'" + value
     return value
-
