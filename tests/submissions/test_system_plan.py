@@ -343,3 +343,55 @@ def test_plan_page_shows_changes_since_the_approved_version(client, blmk, built)
     html = client.get(plan_url()).content.decode()
     assert 'data-testid="changes-since-approval"' in html
     assert "94,810" in html and "95,310" in html
+
+
+def test_build_system_plan_command_builds_every_template_and_is_idempotent(blmk):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "1"})
+    out = StringIO()
+    call_command("build_system_plan", "--system", "blmk", "--round", "2019", stdout=out)
+    assert "activity     draft  version 1 built: 1 of 3 partners included" in out.getvalue()
+    count = SystemPlan.objects.count()
+    assert (
+        count
+        == 2 * Template.objects.filter(round__financial_year=2019).exclude(kind="narrative").count()
+    )
+    call_command("build_system_plan", "--system", "BLMK", "--round", "2019", stdout=StringIO())
+    assert SystemPlan.objects.count() == count
+
+
+def test_build_now_from_the_page_and_control_total_of_a_finance_plan(client, blmk):
+    submitted(blmk["beds"], "finance", seed_figures.finance_cells())
+    submitted(
+        blmk["luton"],
+        "finance",
+        {("core_programme", "budget"): "1,000", ("acute", "budget"): "900"},
+    )
+    client.force_login(factories.ics_lead(blmk["system"]))
+    url = reverse("submissions:plan", args=["BLMK", 2019, "finance", "draft"])
+    response = client.post(
+        reverse("submissions:plan_build", args=["BLMK", 2019, "finance", "draft"])
+    )
+    assert response.status_code == 302
+    html = client.get(url).content.decode()
+    control = html[html.index('data-testid="control-total"') :]
+    # 6,100 from Bedfordshire and 100 from Luton: the system control total is their sum.
+    assert "6,100" in control and ">100<" in control and "6,200" in control
+
+
+def test_plan_compares_with_the_previous_rounds_approved_plan(client, blmk):
+    submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "1,000"})
+    lead = factories.ics_lead(blmk["system"])
+    services.plan_approve(user=lead, plan=build(blmk)[0])
+    submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "1,100"}, financial_year=2020)
+    activity_2020 = Template.objects.get(round__financial_year=2020, code="activity")
+    build(blmk, template=activity_2020)
+    client.force_login(lead)
+    html = client.get(
+        reverse("submissions:plan", args=["BLMK", 2020, "activity", "draft"])
+    ).content.decode()
+    assert "last round (approved)" in html
+    assert "10.0" in html  # 1,000 -> 1,100
