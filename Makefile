@@ -15,6 +15,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed
+	@scripts/ensure-run-system-packages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
@@ -33,6 +34,10 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/render_paper.py
+	$(PY) bench/build_system_plan.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

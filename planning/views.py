@@ -15,6 +15,7 @@ from submissions.selectors import returned_for_attention
 from . import calendar, selectors, services
 from .forms import LocalMilestoneForm
 from .models import Round
+from .rules import roles_of
 
 
 @login_required
@@ -31,6 +32,7 @@ def home(request):
         "upcoming": selectors.upcoming_milestones(user=user, today=today),
         "rounds": Round.objects.all(),
         "returned": returned_for_attention(user=user),  # returns sent back to the user
+        "can_write_papers": any(r.kind == "planning_lead" for r in roles_of(user)),
     }
     if current:
         context["my_systems"] = selectors.systems_for_user(

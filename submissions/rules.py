@@ -107,3 +107,23 @@ returns.add_rule(
 )
 returns.add_rule("submissions.return_plan_inputs", leads_plan_system & plan_round_is_open)
 returns.add_rule("submissions.build_plan", leads_plan_system | is_administrator)
+
+
+@rules.predicate
+def writes_paper(user, paper):
+    if paper.system_id:
+        return paper.system_id in led_system_ids(user)
+    return paper.organisation_id in organisation_ids(user, Role.Kind.PLANNING_LEAD)
+
+
+@rules.predicate
+def reads_paper(user, paper):
+    if paper.system_id:
+        return paper.system_id in led_system_ids(user)
+    return paper.organisation_id in organisation_ids(
+        user, Role.Kind.PLANNING_LEAD, Role.Kind.GOVERNING_BODY_MEMBER
+    )
+
+
+returns.add_rule("submissions.view_paper", is_administrator | reads_paper)
+returns.add_rule("submissions.edit_paper", is_administrator | writes_paper)

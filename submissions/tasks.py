@@ -36,3 +36,12 @@ def rebuild_stale_plans():
         aggregation.build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
         built += 1
     return built
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def render_paper_task(render_id):
+    """Render one numbered version of a paper to PDF (idempotent: a finished render is kept)."""
+    from .papers import paper_render_run
+
+    render = paper_render_run(render_id)
+    return {"render": render.pk, "status": render.status}

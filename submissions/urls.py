@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import plan_views, views
+from . import paper_views, plan_views, views
 
 app_name = "submissions"
 
@@ -33,4 +33,18 @@ urlpatterns += [
     path(_plan + "lines/<slug:line>/", plan_views.plan_line, name="plan_line"),
     path(_plan + "export.csv", plan_views.plan_export_csv, name="plan_csv"),
     path(_plan + "export.json", plan_views.plan_export_json, name="plan_json"),
+]
+
+urlpatterns += [
+    path("papers/", paper_views.paper_list, name="papers"),
+    path("papers/new/", paper_views.paper_create, name="paper_new"),
+    path("papers/<int:pk>/", paper_views.paper_detail, name="paper"),
+    path("papers/<int:pk>/edit/", paper_views.paper_edit, name="paper_edit"),
+    path("papers/<int:pk>/render/", paper_views.paper_render, name="paper_render"),
+    path("papers/<int:pk>/status/", paper_views.paper_status, name="paper_status"),
+    path(
+        "papers/<int:pk>/versions/<int:number>.pdf",
+        paper_views.paper_download,
+        name="paper_download",
+    ),
 ]

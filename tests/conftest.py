@@ -109,3 +109,9 @@ def assert_accessible():
         return results
 
     return scan
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Rendered papers are files: keep each test's in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

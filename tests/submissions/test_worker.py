@@ -60,3 +60,38 @@ def test_the_worker_builds_the_system_plan_when_two_partners_submit(celery_worke
     assert plan_typed_values(plan)[("gp_referrals", "fot")] == Decimal("94810") + Decimal(
         "1001"
     ) * Decimal("0.5")
+
+
+def test_the_worker_renders_a_paper(celery_worker):
+    import datetime
+
+    from planning.models import Round
+    from submissions.models import Paper
+    from submissions.papers import paper_render_request
+    from tests import factories
+
+    round_ = factories.planning_round(2019)
+    beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
+    lead = factories.planning_lead(beds)
+    paper = Paper.objects.create(
+        organisation=beds,
+        round=Round.objects.get(pk=round_.pk),
+        meeting_date=datetime.date(2019, 1, 16),
+        agenda_item="7",
+        title="Operational planning",
+        author="R Kendall",
+        presented_by="S Hunter",
+        responsible_director="S Hunter",
+        purpose="Overview",
+        recommendation="Note",
+        blocks=["timetable"],
+    )
+    render = paper_render_request(user=lead, paper=paper)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        render.refresh_from_db()
+        if render.status != "rendering":
+            break
+        time.sleep(0.2)
+    assert render.status == "ready", render.error
+    assert render.file.open("rb").read(4) == b"%PDF"

@@ -1,0 +1,67 @@
+"""System plan build time as partners grow: the build is one grouped query, so time should grow
+slowly with partners. Run by hand: `make bench`. Prints a markdown table."""
+
+import time
+
+from _setup import django_on_scratch_database, table
+
+django_on_scratch_database()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from planning.models import (  # noqa: E402
+    Membership,
+    Organisation,
+    Role,  # noqa: E402
+    System,
+    Template,
+)
+from submissions import seed_figures, services  # noqa: E402
+from submissions.aggregation import build_system_plan  # noqa: E402
+from submissions.models import Return  # noqa: E402
+from submissions.selectors import evaluate  # noqa: E402
+
+system = System.objects.get(code="BLMK")
+activity = Template.objects.get(round__financial_year=2019, code="activity")
+rows = []
+made = 0
+for partners in (10, 50, 200):
+    while made < partners:
+        org = Organisation.objects.create(
+            ods_code=f"B{made:04d}", name=f"Bench trust {made}", kind="acute"
+        )
+        Membership.objects.create(
+            organisation=org, system=system, role="provider", share=1, first_year=2019
+        )
+        user = get_user_model().objects.create(username=f"bench{made}")
+        Role.objects.create(user=user, kind=Role.Kind.PLANNING_LEAD, organisation=org)
+        ret = services.return_save(
+            user=user,
+            ret=Return(organisation=org, template=activity, stage="draft"),
+            base_version=0,
+            raw_cells=seed_figures.activity_cells(),
+            raw_answers={},
+            raw_explanations={},
+        )
+        texts = {w.key: "bench" for w in evaluate(ret).warnings}
+        ret = services.return_save(
+            user=user,
+            ret=ret,
+            base_version=ret.version,
+            raw_cells={},
+            raw_answers={},
+            raw_explanations=texts,
+        )
+        Return.objects.filter(pk=ret.pk).update(status="submitted")
+        made += 1
+    reset_queries()  # the log keeps 9,000 queries at most; setting up the partners fills it
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        plan, _ = build_system_plan(system=system, template=activity, stage="draft")
+    rows.append(
+        [partners, len(plan.included), f"{time.perf_counter() - started:.3f}", len(queries)]
+    )
+
+table("Activity system plan build (SQLite)", ["partners", "included", "seconds", "queries"], rows)
