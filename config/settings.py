@@ -135,6 +135,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
 }
+# Workbook uploads: the file, and what its zip may expand to (a zip bomb is refused unopened).
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+UPLOAD_MAX_EXPANDED_BYTES = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
 # Seconds a system plan build waits after a submission, so a burst of submissions makes one build.
 PLAN_BUILD_DELAY_SECONDS = int(os.environ.get("PLAN_BUILD_DELAY_SECONDS", "30"))
 

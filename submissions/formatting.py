@@ -27,3 +27,19 @@ def format_bracketed(value, unit):
         return ""
     text = format_value(abs(Decimal(value)), unit)
     return f"({text})" if Decimal(value) < 0 else text
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that would start a formula in a spreadsheet (=, +, -, @) gets a leading ' so it stays
+    text: the defence against formula injection for every CSV and XLSX export. Numbers, including
+    negative ones written as text, are left alone."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from planning.selectors import round_get, system_for_reviewer
 
 from . import aggregation, plan_selectors, services
-from .formatting import format_value
+from .formatting import format_value, neutralise
 from .models import Return
 from .rules import can
 
@@ -358,7 +358,7 @@ def plan_export_csv(request, code, year, template, stage):
     writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for row in _export_rows(plan, figures):
-        writer.writerow({k: _neutralise(v) for k, v in row.items()})
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return response
 
 
@@ -395,11 +395,16 @@ def plan_export_json(request, code, year, template, stage):
     return response
 
 
-def _neutralise(value):
-    """A text cell starting with = + - @ would run as a formula in Excel: prefix it with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
+@login_required
+def plan_export_xlsx(request, code, year, template, stage):
+    from .excel import plan_workbook
+
+    plan, figures = _export_plan(request, code, year, template, stage)
+    contributions = plan_selectors.contributions_by_organisation(plan, figures.grid)
+    name = f"{plan.system.code}-{plan.template.code}-{plan.template.round.financial_year}-{plan.stage}-v{plan.version}"
+    response = HttpResponse(
+        plan_workbook(plan, figures, contributions),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

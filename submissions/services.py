@@ -62,7 +62,7 @@ def _format(value):
 
 
 @transaction.atomic
-def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations):
+def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, note=""):
     """Save what was typed, or nothing at all.
 
     `raw_cells` maps (line code, column code) to the typed text of input cells (the page sends
@@ -111,6 +111,8 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
     narrative_lines = {line.code: line for s in grid.narrative_sections for line in s.lines}
     old_answers = answers(ret)
     for code, line in narrative_lines.items():
+        if code not in raw_answers:
+            continue  # like cells: an answer the request does not carry is kept
         old, new = old_answers.get(code, ""), (raw_answers.get(code) or "").strip()
         if old == new:
             continue
@@ -133,7 +135,7 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
 
     if changes or is_new:
         for change in changes:
-            change.ret, change.version, change.user = ret, version, user
+            change.ret, change.version, change.user, change.note = ret, version, user, note
         Change.objects.bulk_create(changes)
         ret.version = version
         ret.updated_by = user

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import paper_views, plan_views, views
+from . import excel_views, paper_views, plan_views, views
 
 app_name = "submissions"
 
@@ -47,4 +47,12 @@ urlpatterns += [
         paper_views.paper_download,
         name="paper_download",
     ),
+]
+
+urlpatterns += [
+    path(_return + "download.xlsx", excel_views.return_download, name="download"),
+    path(_return + "upload/", excel_views.return_upload, name="upload"),
+    path(_return + "upload/<int:pk>/", excel_views.upload_preview, name="upload_preview"),
+    path(_return + "upload/<int:pk>/confirm/", excel_views.upload_confirm, name="upload_confirm"),
+    path(_plan + "export.xlsx", plan_views.plan_export_xlsx, name="plan_xlsx"),
 ]
