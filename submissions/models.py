@@ -311,6 +311,26 @@ class Paper(models.Model):
         ("equality", "Has an Equality Impact Assessment been carried out?"),
     )
 
+    # The cover sheet's plain fields, in the order the form asks for them.
+    TEXT_FIELDS = (
+        "body",
+        "meeting_date",
+        "agenda_item",
+        "held_in_public",
+        "title",
+        "author",
+        "presented_by",
+        "responsible_director",
+        "purpose",
+        "action_required",
+        "action_detail",
+        "approval_route",
+        "further_assurance",
+        "key_risks",
+        "executive_summary",
+        "recommendation",
+    )
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="papers"
     )

@@ -34,24 +34,7 @@ class PaperForm(forms.ModelForm):
 
     class Meta:
         model = Paper
-        fields = [
-            "body",
-            "meeting_date",
-            "agenda_item",
-            "held_in_public",
-            "title",
-            "author",
-            "presented_by",
-            "responsible_director",
-            "purpose",
-            "action_required",
-            "action_detail",
-            "approval_route",
-            "further_assurance",
-            "key_risks",
-            "executive_summary",
-            "recommendation",
-        ]
+        fields = list(Paper.TEXT_FIELDS)
         widgets = {
             "meeting_date": forms.DateInput(attrs={"type": "date"}),
             "action_required": forms.RadioSelect,

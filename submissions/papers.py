@@ -233,27 +233,7 @@ def paper_data(paper):
     data = {
         "cover": {
             field: getattr(paper, field)
-            for field in (
-                "body",
-                "meeting_date",
-                "agenda_item",
-                "held_in_public",
-                "title",
-                "author",
-                "presented_by",
-                "responsible_director",
-                "purpose",
-                "action_required",
-                "action_detail",
-                "approval_route",
-                "further_assurance",
-                "objectives",
-                "implications",
-                "key_risks",
-                "executive_summary",
-                "sections",
-                "recommendation",
-            )
+            for field in (*Paper.TEXT_FIELDS, "objectives", "implications", "sections")
         },
         "subject": str(paper.subject),
         "round": paper.round.name,

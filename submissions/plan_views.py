@@ -27,6 +27,17 @@ def _scope(request, code, year):
     return system_for_reviewer(user=request.user, code=code), round_get(financial_year=year)
 
 
+def _requested_plan(request, system, template, stage):
+    """The version named by ?version=N, else the newest (None when none is built)."""
+    version = request.GET.get("version", "")
+    return plan_selectors.plan_version(
+        system=system,
+        template=template,
+        stage=stage,
+        version=int(version) if version.isdigit() else None,
+    )
+
+
 def _plan_url(system, template, stage, name="submissions:plan", **extra):
     args = [system.code, template.round.financial_year, template.code, stage, *extra.values()]
     return reverse(name, args=args)
@@ -48,13 +59,7 @@ def completeness(request, code, year):
 def plan_detail(request, code, year, template, stage):
     system, round_ = _scope(request, code, year)
     template = plan_selectors.plan_template(round_=round_, code=template)
-    version = request.GET.get("version")
-    plan = plan_selectors.plan_version(
-        system=system,
-        template=template,
-        stage=stage,
-        version=int(version) if version and version.isdigit() else None,
-    )
+    plan = _requested_plan(request, system, template, stage)
     context = {
         "system": system,
         "round": round_,
@@ -337,13 +342,7 @@ def _export_rows(plan, figures):
 def _export_plan(request, code, year, template, stage):
     system, round_ = _scope(request, code, year)
     template = plan_selectors.plan_template(round_=round_, code=template)
-    version = request.GET.get("version")
-    plan = plan_selectors.plan_version(
-        system=system,
-        template=template,
-        stage=stage,
-        version=int(version) if version and version.isdigit() else None,
-    )
+    plan = _requested_plan(request, system, template, stage)
     if plan is None:
         raise Http404("No plan has been built yet.")
     return plan, plan_selectors.figures(plan)

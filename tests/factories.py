@@ -16,9 +16,8 @@ from planning.models import (
     System,
     Template,
 )
-from submissions import services
+from submissions.demo import fill
 from submissions.models import Return
-from submissions.selectors import evaluate
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -104,23 +103,10 @@ def submitted_return(org, template_code, cells, stage="draft", financial_year=20
     """A return saved and submitted through the services, as a planning lead would."""
     lead = planning_lead(org)
     template = Template.objects.get(round__financial_year=financial_year, code=template_code)
-    ret = services.return_save(
+    return fill(
         user=lead,
         ret=Return(organisation=org, template=template, stage=stage),
-        base_version=0,
-        raw_cells=cells,
-        raw_answers={},
-        raw_explanations={},
+        cells=cells,
+        explain=lambda warning: "Explained",
+        submit=True,
     )
-    warnings = evaluate(ret).warnings
-    if warnings:
-        explained = {w.key: "Explained" for w in warnings}
-        ret = services.return_save(
-            user=lead,
-            ret=ret,
-            base_version=ret.version,
-            raw_cells={},
-            raw_answers={},
-            raw_explanations=explained,
-        )
-    return services.return_submit(user=lead, ret=ret)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from planning.demo import DEMO_PASSWORD, load_demo
 from planning.template_loader import load_all
-from submissions.demo import load_demo_returns
+from submissions.demo import load_demo_paper, load_demo_returns
 
 
 class Command(BaseCommand):
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         users = load_demo()
         templates = load_all()
         load_demo_returns()
+        load_demo_paper()
         self.stdout.write(
             f"Loaded {len(templates)} return templates from planning/templates_data/."
         )
