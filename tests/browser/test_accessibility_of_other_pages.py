@@ -1,0 +1,70 @@
+"""The pages no journey test visits are scanned with axe-core too (Chromium)."""
+
+import datetime
+
+import pytest
+
+from planning.models import Round
+from planning.template_loader import load_all
+from submissions import seed_figures
+from submissions.aggregation import build_system_plan
+from submissions.models import Paper
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def blmk():
+    load_all()
+    system = factories.system("BLMK", name="BLMK ICS")
+    beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
+    hospital = factories.organisation("RC1", name="Bedford Hospital", kind="acute")
+    factories.membership(beds, system)
+    factories.membership(hospital, system, role="provider", share="0.5")
+    ret = factories.submitted_return(beds, "activity", seed_figures.activity_cells())
+    factories.submitted_return(hospital, "activity", {("gp_referrals", "fot"): "1,001"})
+    build_system_plan(system=system, template=ret.template, stage="draft")
+    return system, beds
+
+
+def test_planning_lead_pages(page, log_in, assert_accessible, blmk):
+    _, beds = blmk
+    log_in(factories.planning_lead(beds))
+    for url in (
+        "/returns/?year=2019",
+        "/returns/2019/06F/activity/draft/history/",
+        "/returns/2019/06F/activity/compare/",
+        "/returns/2019/06F/narrative/draft/",
+        "/papers/",
+        "/papers/new/?organisation=06F&year=2019",
+    ):
+        assert page.goto(url).status == 200, url
+        assert_accessible(page)
+    page.get_by_role("button", name="Save paper").click()  # the form with its errors
+    assert_accessible(page)
+
+
+def test_ics_lead_pages(page, log_in, assert_accessible, blmk):
+    system, beds = blmk
+    Paper.objects.create(
+        system=system,
+        round=Round.objects.get(financial_year=2019),
+        meeting_date=datetime.date(2019, 3, 1),
+        agenda_item="4",
+        title="System plan",
+        author="A",
+        presented_by="B",
+        responsible_director="C",
+        purpose="D",
+        recommendation="E",
+    )
+    log_in(factories.ics_lead(system))
+    for url in (
+        "/systems/BLMK/rounds/2019/alignment/",
+        "/systems/BLMK/rounds/2019/plans/finance/draft/",
+        "/returns/2019/06F/activity/draft/",
+        "/papers/",
+    ):
+        assert page.goto(url).status == 200, url
+        assert_accessible(page)
