@@ -178,11 +178,6 @@ class Membership(models.Model):
                     "years. End that membership before starting a new one."
                 )
 
-    def covers(self, financial_year):
-        return self.first_year <= financial_year and (
-            self.last_year is None or financial_year <= self.last_year
-        )
-
 
 class Milestone(models.Model):
     """A dated step of a round: national (no system) or local to one system."""

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from planning.models import Column, Line, Organisation, System
+from planning.models import Column, Line, System
 from planning.selectors import memberships_for_round
 
 from .models import PlanContribution, PlanState, PlanValue, Return, SystemPlan, Value
@@ -244,8 +244,3 @@ def stale_plan_keys():
         .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
         .values_list("system_id", "template_id", "stage")
     )
-
-
-def organisations_by_id(inputs):
-    ids = [i["organisation_id"] for i in inputs]
-    return Organisation.objects.in_bulk(ids)

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import excel, selectors, services
@@ -137,15 +136,3 @@ def upload_confirm(request, year, ods, template, stage, pk):
     record.save(update_fields=["status"])
     messages.success(request, f"Applied {len(record.changes)} changes from {record.filename}.")
     return redirect(_return_url(ret))
-
-
-def upload_url(ret):
-    return reverse(
-        "submissions:upload",
-        args=[
-            ret.template.round.financial_year,
-            ret.organisation.ods_code,
-            ret.template.code,
-            ret.stage,
-        ],
-    )

@@ -63,10 +63,6 @@ class Return(models.Model):
     def round(self):
         return self.template.round
 
-    @property
-    def is_editable_status(self):
-        return self.status in self.EDITABLE
-
 
 class Value(models.Model):
     """A typed number in a return. Totals and derived columns are computed, never stored typed."""

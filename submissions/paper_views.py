@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planning.models import Organisation, System
@@ -124,7 +123,3 @@ def paper_download(request, pk, number):
     )
     response["X-Data-Hash"] = render_.data_hash
     return response
-
-
-def paper_url(paper):
-    return reverse("submissions:paper", args=[paper.pk])
