@@ -7,18 +7,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import excel, selectors, services
+from . import excel, services
 from .models import Upload
 from .rules import can
-from .views import _return_url
+from .views import _return_url, return_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _return_for(request, year, ods, template, stage):
-    return selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
-    )
 
 
 def _xlsx_response(data, filename):
@@ -29,7 +23,7 @@ def _xlsx_response(data, filename):
 
 @login_required
 def return_download(request, year, ods, template, stage):
-    ret = _return_for(request, year, ods, template, stage)
+    ret = return_for(request, year, ods, template, stage)
     name = f"{ret.organisation.ods_code}-{ret.template.code}-{year}-{ret.stage}.xlsx"
     return _xlsx_response(excel.return_workbook(ret), name)
 
@@ -37,7 +31,7 @@ def return_download(request, year, ods, template, stage):
 @login_required
 @require_http_methods(["GET", "POST"])
 def return_upload(request, year, ods, template, stage):
-    ret = _return_for(request, year, ods, template, stage)
+    ret = return_for(request, year, ods, template, stage)
     if not can(request.user, "submissions.edit_return", ret):
         raise PermissionDenied
     error = None
@@ -77,7 +71,7 @@ def return_upload(request, year, ods, template, stage):
 
 
 def _pending_upload(request, year, ods, template, stage, pk):
-    ret = _return_for(request, year, ods, template, stage)
+    ret = return_for(request, year, ods, template, stage)
     record = (
         Upload.objects.filter(pk=pk, ret=ret).select_related("user").first() if ret.pk else None
     )

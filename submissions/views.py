@@ -19,6 +19,13 @@ from .models import Return
 from .rules import permissions_for
 
 
+def return_for(request, year, ods, template, stage):
+    """The return a URL names, if the signed-in user may read it (404 otherwise)."""
+    return selectors.return_for_reader(
+        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
+    )
+
+
 def _return_url(ret, name="submissions:return"):
     return reverse(
         name,
@@ -72,9 +79,7 @@ def return_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def return_detail(request, year, ods, template, stage):
-    ret = selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
-    )
+    ret = return_for(request, year, ods, template, stage)
     if request.method == "GET":
         return _render(request, ret)
     if not permissions_for(request.user, ret)["can_edit"]:
@@ -122,9 +127,7 @@ def return_detail(request, year, ods, template, stage):
 @require_POST
 def return_review(request, year, ods, template, stage):
     """The ICS lead accepts a submitted return, or returns it for amendment with a reason."""
-    ret = selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
-    )
+    ret = return_for(request, year, ods, template, stage)
     allowed = permissions_for(request.user, ret)
     decision = request.POST.get("decision")
     if decision == "accept" and allowed["can_accept"]:
@@ -145,9 +148,7 @@ def return_review(request, year, ods, template, stage):
 
 @login_required
 def return_history(request, year, ods, template, stage):
-    ret = selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
-    )
+    ret = return_for(request, year, ods, template, stage)
     page = Paginator(selectors.history(ret), 100).get_page(request.GET.get("page"))
     return render(request, "submissions/return_history.html", {"ret": ret, "page": page})
 
@@ -155,12 +156,8 @@ def return_history(request, year, ods, template, stage):
 @login_required
 def return_compare(request, year, ods, template):
     """Draft and final side by side, with the cells that differ marked."""
-    draft = selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage="draft"
-    )
-    final = selectors.return_for_reader(
-        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage="final"
-    )
+    draft = return_for(request, year, ods, template, "draft")
+    final = return_for(request, year, ods, template, "final")
     draft_eval = selectors.evaluate(draft)
     final_eval = selectors.evaluate(final, grid=draft_eval.grid)
     draft_answers, final_answers = selectors.answers(draft), selectors.answers(final)
@@ -253,16 +250,16 @@ def _render_conflict(request, stale, raw_cells, raw_answers, raw_explanations):
 
 def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
     """The data entry page: typed values from `raw` when re-showing a form, else from the database."""
-    evaluation = selectors.evaluate(ret)
-    grid = evaluation.grid
     raw_cells, raw_answers, raw_explanations = raw or ({}, None, None)
+    typed = None  # None: the saved values
     if raw:
-        parsed = {}
+        typed = {}
         for key, text in raw_cells.items():
             value, error = parse_cell(text)
             if value is not None and not error:
-                parsed[key] = value
-        evaluation = selectors.evaluate(ret, grid=grid, typed=parsed)
+                typed[key] = value
+    evaluation = selectors.evaluate(ret, typed=typed)
+    grid = evaluation.grid
     answers = raw_answers if raw_answers is not None else selectors.answers(ret)
     explanations = raw_explanations if raw_explanations is not None else selectors.explanations(ret)
     by_cell = {}
