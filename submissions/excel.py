@@ -36,8 +36,9 @@ INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
 
 
-def _sheet_title(section, used):
-    title = "".join(ch for ch in section.section.title if ch not in "[]:*?/\\")[:31] or section.code
+def _sheet_title(text, used, fallback="Sheet"):
+    """A sheet name Excel accepts (no []:*?/\\, 31 characters) and not yet in `used`."""
+    title = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or fallback
     while title in used:
         title = title[:28] + f"_{len(used)}"
     used.add(title)
@@ -74,7 +75,7 @@ def return_workbook(ret):
     workbook.remove(workbook.active)
     used = set()
     for s in grid.grid_sections:
-        sheet = workbook.create_sheet(_sheet_title(s, used))
+        sheet = workbook.create_sheet(_sheet_title(s.section.title, used, s.code))
         _grid_sheet(sheet, ret, grid, s, values)
     if grid.narrative_sections:
         _narrative_sheet(workbook.create_sheet("Narrative"), ret, grid, answers(ret))
@@ -427,11 +428,7 @@ def plan_workbook(plan, figures, contributions):
     _plan_rows(summary, figures.grid, figures.values)
     used = {"Summary"}
     for item in plan.included:
-        title = "".join(ch for ch in item["name"] if ch not in "[]:*?/\\")[:31]
-        while title in used:
-            title = title[:28] + f"_{len(used)}"
-        used.add(title)
-        sheet = workbook.create_sheet(title)
+        sheet = workbook.create_sheet(_sheet_title(item["name"], used, item["ods_code"]))
         sheet.append(
             [
                 neutralise(item["name"]),
