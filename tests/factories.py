@@ -17,7 +17,7 @@ from planning.models import (
     Template,
 )
 from submissions.demo import fill
-from submissions.models import Return
+from submissions.models import Paper, Return
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -109,4 +109,25 @@ def submitted_return(org, template_code, cells, stage="draft", financial_year=20
         cells=cells,
         explain=lambda warning: "Explained",
         submit=True,
+    )
+
+
+def paper(organisation=None, system=None, financial_year=2019, **fields):
+    """A Governing Body paper with a filled-in cover; name what the test cares about."""
+    values = {
+        "meeting_date": datetime.date(2019, 1, 16),
+        "agenda_item": "7",
+        "title": "Operational planning 2019/20",
+        "author": "R Kendall",
+        "presented_by": "S Hunter",
+        "responsible_director": "S Hunter",
+        "purpose": "An overview",
+        "recommendation": "Note the report",
+        **fields,
+    }
+    return Paper.objects.create(
+        organisation=organisation,
+        system=system,
+        round=planning_round(financial_year),
+        **values,
     )

@@ -1,14 +1,10 @@
 """The pages no journey test visits are scanned with axe-core too (Chromium)."""
 
-import datetime
-
 import pytest
 
-from planning.models import Round
 from planning.template_loader import load_all
 from submissions import seed_figures
 from submissions.aggregation import build_system_plan
-from submissions.models import Paper
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,18 +43,7 @@ def test_planning_lead_pages(page, log_in, assert_accessible, blmk):
 
 def test_ics_lead_pages(page, log_in, assert_accessible, blmk):
     system, beds = blmk
-    Paper.objects.create(
-        system=system,
-        round=Round.objects.get(financial_year=2019),
-        meeting_date=datetime.date(2019, 3, 1),
-        agenda_item="4",
-        title="System plan",
-        author="A",
-        presented_by="B",
-        responsible_director="C",
-        purpose="D",
-        recommendation="E",
-    )
+    factories.paper(system=system, title="System plan", agenda_item="4")
     log_in(factories.ics_lead(system))
     for url in (
         "/systems/BLMK/rounds/2019/alignment/",

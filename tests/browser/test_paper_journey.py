@@ -1,14 +1,11 @@
 """A governing body member downloads their paper; another organisation's member cannot (Chromium)."""
 
-import datetime
-
 import pytest
 from playwright.sync_api import expect
 
-from planning.models import Round
 from planning.template_loader import load_all
 from submissions import papers, seed_figures
-from submissions.models import Paper, PaperRender
+from submissions.models import PaperRender
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,19 +17,7 @@ def paper():
     beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
     factories.membership(beds, factories.system("BLMK"))
     factories.submitted_return(beds, "finance", seed_figures.finance_cells())
-    paper = Paper.objects.create(
-        organisation=beds,
-        round=Round.objects.get(financial_year=2019),
-        meeting_date=datetime.date(2019, 1, 16),
-        agenda_item="7",
-        title="Operational planning 2019/20",
-        author="R Kendall",
-        presented_by="S Hunter",
-        responsible_director="S Hunter",
-        purpose="An overview",
-        recommendation="Note the report",
-        blocks=["summary_of_spend"],
-    )
+    paper = factories.paper(beds, blocks=["summary_of_spend"])
     papers.paper_render_run(PaperRender.objects.create(paper=paper, number=1).pk)
     return paper
 

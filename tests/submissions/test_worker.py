@@ -63,29 +63,13 @@ def test_the_worker_builds_the_system_plan_when_two_partners_submit(celery_worke
 
 
 def test_the_worker_renders_a_paper(celery_worker):
-    import datetime
 
-    from planning.models import Round
-    from submissions.models import Paper
     from submissions.papers import paper_render_request
     from tests import factories
 
-    round_ = factories.planning_round(2019)
     beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
     lead = factories.planning_lead(beds)
-    paper = Paper.objects.create(
-        organisation=beds,
-        round=Round.objects.get(pk=round_.pk),
-        meeting_date=datetime.date(2019, 1, 16),
-        agenda_item="7",
-        title="Operational planning",
-        author="R Kendall",
-        presented_by="S Hunter",
-        responsible_director="S Hunter",
-        purpose="Overview",
-        recommendation="Note",
-        blocks=["timetable"],
-    )
+    paper = factories.paper(beds, title="Operational planning", blocks=["timetable"])
     render = paper_render_request(user=lead, paper=paper)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
