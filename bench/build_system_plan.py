@@ -19,9 +19,9 @@ from planning.models import (  # noqa: E402
     Template,
 )
 from submissions import seed_figures  # noqa: E402
-from submissions.aggregation import build_system_plan  # noqa: E402
-from submissions.demo import fill  # noqa: E402
+from submissions.demo.returns import fill  # noqa: E402
 from submissions.models import Return  # noqa: E402
+from submissions.plans.services import build_system_plan  # noqa: E402
 
 system = System.objects.get(code="BLMK")
 activity = Template.objects.get(round__financial_year=2019, code="activity")

@@ -11,7 +11,8 @@ django_on_scratch_database()
 
 from planning.models import Organisation, Round  # noqa: E402
 from submissions.models import Paper  # noqa: E402
-from submissions.papers import paper_data, render_pdf  # noqa: E402
+from submissions.papers.blocks import paper_data  # noqa: E402
+from submissions.papers.rendering import render_pdf  # noqa: E402
 
 paper = Paper.objects.create(
     organisation=Organisation.objects.get(ods_code="06F"),

@@ -5,12 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from planning import views as planning_views
+from submissions.home import views as home_views
 
 admin.site.site_header = "NHS system planning administration"
 admin.site.site_title = "NHS system planning"
 
 urlpatterns = [
-    path("", planning_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -35,6 +35,18 @@ def memberships_for_round(*, financial_year):
     )
 
 
+def led_organisation_ids(user, financial_year):
+    """Organisations in the systems the user leads, for one round (cached on the user)."""
+    cache = user.__dict__.setdefault("_led_organisations", {})
+    if financial_year not in cache:
+        cache[financial_year] = set(
+            memberships_for_round(financial_year=financial_year)
+            .filter(system_id__in=led_system_ids(user))
+            .values_list("organisation_id", flat=True)
+        )
+    return cache[financial_year]
+
+
 def system_members(*, system, financial_year):
     return (
         memberships_for_round(financial_year=financial_year)

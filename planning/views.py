@@ -1,4 +1,4 @@
-"""Planning pages: home, the round timetable and its calendar file, and the ICS lead's system page."""
+"""Planning pages: the round timetable and its calendar file, and the ICS lead's system page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,35 +10,9 @@ from django.urls import reverse
 from django.utils.timezone import localdate
 from django.views.decorators.http import require_http_methods
 
-from submissions.selectors import returned_for_attention
-
 from . import calendar, selectors, services
 from .forms import LocalMilestoneForm
 from .models import Round
-from .rules import roles_of
-
-
-@login_required
-def home(request):
-    today = localdate()
-    user = request.user
-    current = selectors.round_current(today=today)
-    context = {
-        "today": today,
-        "current_round": current,
-        "organisations": selectors.user_organisations(user=user),
-        "led_systems": selectors.systems_reviewable_by(user=user),
-        "sees_every_system": selectors.sees_every_system(user),
-        "upcoming": selectors.upcoming_milestones(user=user, today=today),
-        "rounds": Round.objects.all(),
-        "returned": returned_for_attention(user=user),  # returns sent back to the user
-        "can_write_papers": any(r.kind == "planning_lead" for r in roles_of(user)),
-    }
-    if current:
-        context["my_systems"] = selectors.systems_for_user(
-            user=user, financial_year=current.financial_year
-        ).order_by("name")
-    return render(request, "planning/home.html", context)
 
 
 @login_required

@@ -16,7 +16,7 @@ from planning.models import (
     System,
     Template,
 )
-from submissions.demo import fill
+from submissions.demo.returns import fill
 from submissions.models import Paper, Return
 
 PASSWORD = "correct-horse-battery"

@@ -3,8 +3,8 @@
 import pytest
 
 from planning.template_loader import load_all
-from submissions import seed_figures
-from submissions.aggregation import build_system_plan
+from submissions.demo import seed_figures
+from submissions.plans.services import build_system_plan
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,8 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from planning.template_loader import load_all
-from submissions import papers, seed_figures
+from submissions.demo import seed_figures
 from submissions.models import PaperRender
+from submissions.papers import services as papers
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,8 +7,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from planning.template_loader import load_all
-from submissions import excel
 from submissions.models import Return, Value
+from submissions.workbooks import selectors as workbooks
+from submissions.workbooks import writing as excel
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +23,7 @@ def test_planning_lead_uploads_a_workbook_and_confirms_the_preview(page, log_in,
 
     template = Template.objects.get(round__financial_year=2019, code="qipp")
     ret = Return(organisation=beds, template=template, stage="draft")
-    workbook = load_workbook(io.BytesIO(excel.return_workbook(ret)))
+    workbook = load_workbook(io.BytesIO(workbooks.return_workbook(ret)))
     sheet = workbook.worksheets[0]
     rows = {sheet.cell(row=r, column=1).value: r for r in range(excel.FIRST_ROW, sheet.max_row + 1)}
     sheet.cell(row=rows["acute"], column=excel.FIRST_COLUMN).value = 18578

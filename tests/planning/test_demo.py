@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from planning.demo import DEMO_PASSWORD
 from planning.models import Membership, Milestone, Organisation, Role, System
+from submissions.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def blmk(monkeypatch):
-    monkeypatch.setattr("planning.views.localdate", lambda: datetime.date(2019, 2, 1))
+    monkeypatch.setattr("submissions.home.views.localdate", lambda: datetime.date(2019, 2, 1))
     round_ = factories.planning_round(2019)
     blmk = factories.system("BLMK", name="BLMK ICS")
     dorset = factories.system("DORSET", name="Dorset ICS")

@@ -6,15 +6,15 @@ import pytest
 
 from planning.models import Template
 from planning.template_loader import load_all
-from submissions import seed_figures
-from submissions.calculation import TemplateGrid
-from submissions.checks import (
+from submissions.demo import seed_figures
+from submissions.returns.evaluation import (
     check_computed,
     check_rules,
     check_typed_derived,
     parse_cell,
     parse_typed,
 )
+from submissions.returns.selectors import grid_for_template
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,7 @@ pytestmark = pytest.mark.django_db
 def grids():
     load_all()
     return {
-        t.code: TemplateGrid.for_template(t)
-        for t in Template.objects.filter(round__financial_year=2019)
+        t.code: grid_for_template(t) for t in Template.objects.filter(round__financial_year=2019)
     }
 
 

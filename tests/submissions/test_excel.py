@@ -8,9 +8,11 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from planning.template_loader import load_all
-from submissions import excel, seed_figures
+from submissions.demo import seed_figures
 from submissions.formatting import neutralise
 from submissions.models import Change, Return, Upload, Value
+from submissions.workbooks import selectors as workbooks
+from submissions.workbooks import writing as excel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def beds(client):
     factories.membership(beds, system)
     lead = factories.planning_lead(beds)
     ret = Return.objects.create(organisation=beds, template=_template("activity"), stage="draft")
-    from submissions import services
+    from submissions.returns import services
 
     ret = services.return_save(
         user=lead,
@@ -126,13 +128,13 @@ def test_round_trip_applies_exactly_the_three_changed_cells(client, beds):
 def test_downloaded_formulas_compute_the_same_totals_as_the_app(client, beds, tmp_path):
     from pycel import ExcelCompiler
 
-    from submissions.selectors import evaluate
+    from submissions.returns.selectors import evaluation_of
 
     path = tmp_path / "activity.xlsx"
     path.write_bytes(client.get(url("submissions:download")).content)
     workbook = load_workbook(path)
     compiler = ExcelCompiler(filename=str(path))
-    values = evaluate(beds["ret"]).values
+    values = evaluation_of(beds["ret"]).values
     checked = 0
     for line in seed_figures.ACTIVITY:
         for column in ("fot", "trend", "plan", "growth"):
@@ -276,7 +278,7 @@ def test_a_workbook_for_another_organisation_template_or_round_is_refused(
 ):
     other = factories.organisation("06P", name="NHS Luton CCG") if ods == "06P" else beds["org"]
     ret = Return(organisation=other, template=_template(template, year), stage=stage)
-    response = upload(client, excel.return_workbook(ret))
+    response = upload(client, workbooks.return_workbook(ret))
     assert response.status_code == 422
     assert message in response.content.decode()
 
@@ -300,14 +302,14 @@ def test_user_text_in_exports_cannot_become_a_formula(client, beds):
     )
     line = narrative.template.lines.first()
     NarrativeAnswer.objects.create(ret=narrative, line=line, text="=1+1 risks")
-    workbook = load_workbook(io.BytesIO(excel.return_workbook(narrative)))
+    workbook = load_workbook(io.BytesIO(workbooks.return_workbook(narrative)))
     answer = cell_of(workbook, line.code, "answer")
     assert answer.value == "'=1+1 risks" and answer.data_type == "s"
 
 
 def test_system_plan_exports_as_a_workbook_with_a_sheet_per_organisation(client, beds):
-    from submissions.aggregation import build_system_plan
     from submissions.models import Return as R
+    from submissions.plans.services import build_system_plan
 
     R.objects.filter(pk=beds["ret"].pk).update(status="submitted")
     build_system_plan(system=beds["system"], template=beds["ret"].template, stage="draft")

@@ -9,8 +9,10 @@ from pypdf import PdfReader
 
 from planning.models import Round
 from planning.template_loader import load_all
-from submissions import papers, seed_figures
+from submissions.demo import seed_figures
 from submissions.models import Paper, PaperRender, Value
+from submissions.papers import rendering
+from submissions.papers import services as papers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -124,18 +126,18 @@ def test_a_long_table_spans_pages_with_its_header_repeated(beds):
 
 def test_a_hostile_narrative_reads_no_file_and_touches_no_network(beds, monkeypatch):
     requested = []
-    real = papers._static_file
+    real = rendering._static_file
 
     def spy(url):
         requested.append(url)
         return real(url)
 
-    monkeypatch.setattr(papers, "_static_file", spy)
+    monkeypatch.setattr(rendering, "_static_file", spy)
     paper = make_paper(
         beds, purpose=HOSTILE, sections=[{"heading": "Risks", "text": HOSTILE}], blocks=[]
     )
     text = "\n".join(pdf_pages(rendered(paper)))
-    assert requested and all(url.startswith(papers.STATIC_PREFIX) for url in requested)
+    assert requested and all(url.startswith(rendering.STATIC_PREFIX) for url in requested)
     assert not any("passwd" in url or "example.com" in url for url in requested)
     assert "root:" not in text
     assert '<img src="file:///etc/passwd">' in text  # shown as the text it is
@@ -148,18 +150,19 @@ def test_a_hostile_narrative_reads_no_file_and_touches_no_network(beds, monkeypa
         "http://example.com/x.css",
         "https://example.com/font.woff",
         "data:text/css,body{}",
-        papers.STATIC_PREFIX + "../../../../etc/passwd",
-        papers.STATIC_PREFIX + "css/../../config/settings.py",
+        rendering.STATIC_PREFIX + "../../../../etc/passwd",
+        rendering.STATIC_PREFIX + "css/../../config/settings.py",
     ],
 )
 def test_the_renderer_fetches_nothing_but_our_static_files(url):
-    with pytest.raises(papers.FetchRefused):
-        papers.safe_fetcher().fetch(url)
+    with pytest.raises(rendering.FetchRefused):
+        rendering.safe_fetcher().fetch(url)
 
 
 def test_the_renderer_serves_our_stylesheet_and_font():
     assert (
-        b"@font-face" in papers.safe_fetcher().fetch(papers.STATIC_PREFIX + "css/paper.css").read()
+        b"@font-face"
+        in rendering.safe_fetcher().fetch(rendering.STATIC_PREFIX + "css/paper.css").read()
     )
 
 

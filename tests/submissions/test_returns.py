@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from planning.models import Round
 from planning.template_loader import load_all
-from submissions import seed_figures
+from submissions.demo import seed_figures
 from submissions.models import Change, Explanation, Return, Value
 from tests import factories
 

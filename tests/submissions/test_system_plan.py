@@ -10,10 +10,14 @@ from django.urls import reverse
 
 from planning.models import Template
 from planning.template_loader import load_all
-from submissions import aggregation, seed_figures, services
-from submissions.calculation import TemplateGrid
+from submissions import queue
+from submissions.demo import seed_figures
 from submissions.models import PlanContribution, PlanState, Return, SystemPlan
-from submissions.plan_views import EXPORT_FIELDS
+from submissions.plans import selectors as plan_selectors
+from submissions.plans import services as plan_services
+from submissions.plans.presenters import EXPORT_FIELDS
+from submissions.returns import services
+from submissions.returns.selectors import grid_for_template
 from tests import factories
 from tests.factories import submitted_return as submitted
 
@@ -41,13 +45,13 @@ def blmk():
 
 
 def build(blmk, template=None):
-    return aggregation.build_system_plan(
+    return plan_services.build_system_plan(
         system=blmk["system"], template=template or blmk["activity"], stage="draft"
     )
 
 
 def totals(plan):
-    return aggregation.plan_typed_values(plan)
+    return plan_selectors.plan_typed_values(plan)
 
 
 def test_plan_is_the_share_weighted_sum_of_submitted_returns(blmk):
@@ -71,7 +75,7 @@ def test_plan_is_the_share_weighted_sum_of_submitted_returns(blmk):
     values = totals(plan)
     assert values[("gp_referrals", "fot")] == Decimal("94810") + Decimal("1001") * Decimal("0.5")
     assert values[("gp_referrals", "trend")] == Decimal("6998") + Decimal("-3") * Decimal("0.5")
-    computed = TemplateGrid.for_template(plan.template).compute(values)
+    computed = grid_for_template(plan.template).compute(values)
     assert computed[("gp_referrals", "plan")] == Decimal("95310.5") + Decimal("6996.5")
     assert {i["ods_code"]: i["included"] for i in plan.inputs} == {
         "06F": True,
@@ -126,7 +130,7 @@ def test_a_resubmission_after_approval_leaves_the_approved_plan_untouched(blmk):
     ret = submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "94,810"})
     approved, _ = build(blmk)
     lead = factories.ics_lead(blmk["system"])
-    services.plan_approve(user=lead, plan=approved)
+    plan_services.plan_approve(user=lead, plan=approved)
 
     services.return_send_back(user=lead, ret=ret, reason="Check GP referrals")
     ret.refresh_from_db()
@@ -148,7 +152,7 @@ def test_a_resubmission_after_approval_leaves_the_approved_plan_untouched(blmk):
     assert totals(approved)[("gp_referrals", "fot")] == 94810
     assert totals(newer)[("gp_referrals", "fot")] == 99000
     with pytest.raises(PermissionDenied):
-        services.plan_approve(user=lead, plan=approved)  # approved once, for ever
+        plan_services.plan_approve(user=lead, plan=approved)  # approved once, for ever
 
 
 def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monkeypatch):
@@ -159,11 +163,11 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     def fail(plan):
         raise RuntimeError("worker lost mid-build")
 
-    monkeypatch.setattr(aggregation, "_insert_totals", fail)
+    monkeypatch.setattr(plan_services, "_insert_totals", fail)
     with pytest.raises(RuntimeError):
         build(blmk)
 
-    latest = aggregation.latest_plan(
+    latest = plan_selectors.latest_plan(
         system=blmk["system"], template=blmk["activity"], stage="draft"
     )
     assert latest.pk == previous.pk
@@ -179,7 +183,7 @@ def test_a_burst_of_submissions_queues_one_build(blmk, monkeypatch, settings):
         build_system_plan_task, "apply_async", lambda *a, **k: queued.append((a, k))
     )
     for _ in range(50):
-        aggregation.request_build(
+        queue.request_plan_build(
             system_id=blmk["system"].pk, template_id=blmk["activity"].pk, stage="draft"
         )
     assert len(queued) == 1
@@ -220,7 +224,7 @@ def test_returning_inputs_from_the_plan_sends_named_partners_back_with_the_comme
     plan, _ = build(blmk)
     lead = factories.ics_lead(blmk["system"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.plan_return_inputs(
+        plan_services.plan_return_inputs(
             user=lead,
             plan=plan,
             organisation_ids=[blmk["hospital"].pk],
@@ -229,7 +233,7 @@ def test_returning_inputs_from_the_plan_sends_named_partners_back_with_the_comme
     hospital_return = Return.objects.get(organisation=blmk["hospital"])
     assert hospital_return.status == "returned"
     assert hospital_return.returned_reason == "Activity does not match the contract"
-    latest = aggregation.latest_plan(
+    latest = plan_selectors.latest_plan(
         system=blmk["system"], template=blmk["activity"], stage="draft"
     )
     assert latest.version == 2 and [i["ods_code"] for i in latest.included] == ["06F"]
@@ -247,7 +251,7 @@ def test_alignment_flags_gaps_over_the_systems_threshold(blmk):
         {("gp_referrals", "fot"): "2,030", ("other_referrals", "fot"): "2,060"},
     )
     plan, _ = build(blmk)  # the hospital counts half: 1,015 and 1,030
-    from submissions.plan_selectors import alignment
+    from submissions.plans.selectors import alignment
 
     rows = {r["line"].code: r for r in alignment(plan=plan, threshold=Decimal(2))}
     assert rows["gp_referrals"]["gap"] == 15 and not rows["gp_referrals"]["flagged"]  # 1.5%
@@ -336,7 +340,7 @@ def test_exports_have_stable_field_names(client, blmk, built):
 
 def test_plan_page_shows_changes_since_the_approved_version(client, blmk, built):
     lead = factories.ics_lead(blmk["system"])
-    services.plan_approve(user=lead, plan=built)
+    plan_services.plan_approve(user=lead, plan=built)
     submitted(blmk["hospital"], "activity", {("gp_referrals", "fot"): "1,000"})
     build(blmk)
     client.force_login(lead)
@@ -385,7 +389,7 @@ def test_build_now_from_the_page_and_control_total_of_a_finance_plan(client, blm
 def test_plan_compares_with_the_previous_rounds_approved_plan(client, blmk):
     submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "1,000"})
     lead = factories.ics_lead(blmk["system"])
-    services.plan_approve(user=lead, plan=build(blmk)[0])
+    plan_services.plan_approve(user=lead, plan=build(blmk)[0])
     submitted(blmk["beds"], "activity", {("gp_referrals", "fot"): "1,100"}, financial_year=2020)
     activity_2020 = Template.objects.get(round__financial_year=2020, code="activity")
     build(blmk, template=activity_2020)

@@ -31,7 +31,7 @@ def test_the_worker_builds_the_system_plan_when_two_partners_submit(celery_worke
     from decimal import Decimal
 
     from planning.template_loader import load_all
-    from submissions.aggregation import latest_plan, plan_typed_values
+    from submissions.plans.selectors import latest_plan, plan_typed_values
     from tests import factories
 
     settings.PLAN_BUILD_DELAY_SECONDS = 0
@@ -64,7 +64,7 @@ def test_the_worker_builds_the_system_plan_when_two_partners_submit(celery_worke
 
 def test_the_worker_renders_a_paper(celery_worker):
 
-    from submissions.papers import paper_render_request
+    from submissions.papers.services import paper_render_request
     from tests import factories
 
     beds = factories.organisation("06F", name="NHS Bedfordshire CCG")

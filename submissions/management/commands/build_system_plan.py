@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from planning.models import Round, System, Template
-from submissions.aggregation import build_system_plan
 from submissions.models import Return
+from submissions.plans.services import build_system_plan
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from submissions.models import Paper, PaperRender
-from submissions.papers import paper_render_run
+from submissions.papers.services import paper_render_now
 
 
 class Command(BaseCommand):
@@ -16,9 +16,7 @@ class Command(BaseCommand):
         paper = Paper.objects.filter(pk=paper_id).first()
         if paper is None:
             raise CommandError(f"There is no paper {paper_id}.")
-        last = paper.renders.order_by("-number").values_list("number", flat=True).first() or 0
-        render = PaperRender.objects.create(paper=paper, number=last + 1)
-        render = paper_render_run(render.pk)
+        render = paper_render_now(paper=paper)
         if render.status != PaperRender.Status.READY:
             raise CommandError(f"Version {render.number} failed: {render.error}")
         self.stdout.write(

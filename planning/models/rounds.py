@@ -1,0 +1,135 @@
+"""Planning rounds and their national and local milestones (the timetable)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .partners import System
+
+
+class Round(models.Model):
+    """One year's planning cycle, named for the financial year it plans (2019/20 plans April 2019 on)."""
+
+    financial_year = models.PositiveSmallIntegerField(
+        unique=True,
+        help_text="The calendar year in which the financial year starts: 2019 for 2019/20.",
+    )
+    is_open = models.BooleanField(default=True, help_text="Closed rounds are kept for reference.")
+
+    class Meta:
+        ordering = ["-financial_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(financial_year__gte=2000) & Q(financial_year__lte=2100),
+                name="round_financial_year_plausible",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} planning round"
+
+    @property
+    def name(self):
+        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+
+    @property
+    def starts_on(self):
+        return datetime.date(self.financial_year, 4, 1)
+
+    @property
+    def ends_on(self):
+        return datetime.date(self.financial_year + 1, 3, 31)
+
+
+class Milestone(models.Model):
+    """A dated step of a round: national (no system) or local to one system."""
+
+    class Kind(models.TextChoices):
+        GUIDANCE = "guidance", "Guidance"
+        SUBMISSION = "submission", "Submission deadline"
+        CONTRACT = "contract", "Contract signature"
+        MEETING = "meeting", "Meeting"
+        OTHER = "other", "Other"
+
+    class Level(models.TextChoices):
+        ORGANISATION = "organisation", "Organisation"
+        SYSTEM = "system", "System"
+        BOTH = "both", "Organisation and system"
+
+    class Stage(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FINAL = "final", "Final"
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="milestones")
+    system = models.ForeignKey(
+        System,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        help_text="Empty for a national milestone.",
+    )
+    date = models.DateField()
+    end_date = models.DateField(
+        null=True, blank=True, help_text="For a period, such as a fortnight of comments."
+    )
+    date_note = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="How the source states the date when it is not exact, e.g. 'By', 'w/c', 'Mid-February'.",
+    )
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.BOTH)
+    stage = models.CharField(
+        max_length=10,
+        choices=Stage.choices,
+        blank=True,
+        help_text="Draft or final, for submission deadlines only.",
+    )
+    template_kind = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="For a submission deadline of one kind of return only, e.g. activity. "
+        "Empty: every return of the stage.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", models.F("system").asc(nulls_first=True), "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage="") | Q(kind="submission"),
+                name="milestone_stage_only_for_submissions",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+                name="milestone_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d %b %Y}: {self.title}"
+
+    @property
+    def is_national(self):
+        return self.system_id is None
+
+    @property
+    def last_day(self):
+        return self.end_date or self.date
+
+    def clean(self):
+        errors = {}
+        if self.stage and self.kind != self.Kind.SUBMISSION:
+            errors["stage"] = "Only a submission deadline has a draft or final stage."
+        if self.end_date and self.date and self.end_date < self.date:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,122 @@
+"""System plans: built versions, their totals and contributions, and the build queue's state."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from planning.models import Column, Line, Organisation, Template
+
+from .returns import Return
+
+
+class SystemPlan(models.Model):
+    """One built version of a system's plan for a template and stage: the share-weighted sum of its
+    partners' submitted or accepted returns. Built in one transaction and never changed after,
+    except to record its approval; a new build is a new version."""
+
+    system = models.ForeignKey("planning.System", on_delete=models.PROTECT, related_name="plans")
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="plans")
+    stage = models.CharField(max_length=10, choices=Return.Stage.choices)
+    version = models.PositiveIntegerField()
+    built_at = models.DateTimeField(auto_now_add=True)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signature = models.CharField(
+        max_length=64, help_text="Hash of the inputs: the same inputs never make a new version."
+    )
+    inputs = models.JSONField(
+        default=list, help_text="Each member organisation: its return, version, share and status."
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["system", "template", "stage", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "template", "stage", "version"], name="plan_unique_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(approved_by__isnull=False),
+                name="plan_approval_has_approver",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.system.code} {self.template.name} ({self.stage}) v{self.version}"
+
+    @property
+    def is_approved(self):
+        return self.approved_at is not None
+
+    @property
+    def included(self):
+        return [i for i in self.inputs if i["included"]]
+
+    @property
+    def missing(self):
+        return [i for i in self.inputs if not i["included"]]
+
+
+class PlanValue(models.Model):
+    """A system total of one typed cell (line, column) in a built plan."""
+
+    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="values")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "line", "column"], name="plan_value_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.line.code}.{self.column.code} = {self.value}"
+
+
+class PlanContribution(models.Model):
+    """One organisation's share-weighted value of one typed cell, as it went into a plan."""
+
+    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="contributions")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "organisation", "line", "column"], name="plan_contribution_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.line.code}.{self.column.code} = {self.value}"
+
+
+class PlanState(models.Model):
+    """Whether a system plan needs building, and whether a build is already on its way."""
+
+    system = models.ForeignKey("planning.System", on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=10, choices=Return.Stage.choices)
+    is_stale = models.BooleanField(default=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(
+        null=True, blank=True, help_text="A build is queued to start by then; requests coalesce."
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "template", "stage"], name="plan_state_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.system_id}/{self.template_id}/{self.stage}: {'stale' if self.is_stale else 'current'}"

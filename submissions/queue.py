@@ -1,0 +1,87 @@
+"""The one place that puts work on the Celery queue, addressing tasks by name.
+
+Services call these after their transaction commits; the tasks (`submissions/tasks.py`, the edge)
+call services in turn, so naming tasks here instead of importing them keeps the imports one way.
+A plan's `PlanState` is the queue's bookkeeping: a request marks the plan stale and claims the one
+queued build (requests in a burst coalesce); if the queue cannot be reached the plan stays stale
+and the periodic `rebuild_stale_plans` task builds it later. Nothing here ever raises because the
+queue is down: the submission or the paper that asked must stand whatever happened to the queue.
+"""
+
+import datetime
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from planning.selectors import memberships_for_round
+from submissions.models import PaperRender, PlanState
+
+log = logging.getLogger(__name__)
+
+BUILD_SYSTEM_PLAN = "submissions.tasks.build_system_plan_task"
+RENDER_PAPER = "submissions.tasks.render_paper_task"
+
+
+def _send(name, args, **options):
+    """Queue the task called `name`. A registered task is applied through its own class, so the
+    embedded default (tasks run eagerly, in-process) works; `SubmissionsConfig.ready` registers them."""
+    return current_app.signature(name, args=args).apply_async(**options)
+
+
+def plan_state(system_id, template_id, stage):
+    state, _ = PlanState.objects.get_or_create(
+        system_id=system_id, template_id=template_id, stage=stage
+    )
+    return state
+
+
+def request_plan_builds(*, ret):
+    """After a return's status changes: mark each plan it feeds as stale and queue a build."""
+    year = ret.template.round.financial_year
+    system_ids = (
+        memberships_for_round(financial_year=year)
+        .filter(organisation_id=ret.organisation_id)
+        .values_list("system_id", flat=True)
+    )
+    for system_id in system_ids:
+        request_plan_build(system_id=system_id, template_id=ret.template_id, stage=ret.stage)
+
+
+def request_plan_build(*, system_id, template_id, stage):
+    """Mark the plan stale and queue a build unless one is already queued. Returns whether it
+    queued one."""
+    now = timezone.now()
+    delay = settings.PLAN_BUILD_DELAY_SECONDS
+    state = plan_state(system_id, template_id, stage)
+    PlanState.objects.filter(pk=state.pk).update(is_stale=True, requested_at=now)
+    claimed = (
+        PlanState.objects.filter(pk=state.pk)
+        .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
+        .update(scheduled_until=now + datetime.timedelta(seconds=delay + 60))
+    )
+    if not claimed:
+        return False  # a queued build will read these inputs when it runs
+    try:
+        _send(BUILD_SYSTEM_PLAN, (system_id, template_id, stage), countdown=delay)
+    except Exception as error:  # the submission must stand whatever happened to the queue
+        log.warning("Could not queue a system plan build: %s", error)
+        PlanState.objects.filter(pk=state.pk).update(
+            scheduled_until=None,
+            last_error="The task queue could not be reached; the plan will be rebuilt shortly.",
+        )
+        return False
+    return True
+
+
+def render_paper(render):
+    """Queue the PDF render; if the queue is down, say so on the page rather than spin forever."""
+    try:
+        _send(RENDER_PAPER, (render.pk,))
+    except Exception as error:
+        PaperRender.objects.filter(pk=render.pk).update(
+            status=PaperRender.Status.FAILED,
+            error=f"The task queue could not be reached ({error}). Try again in a few minutes.",
+        )

@@ -1,0 +1,346 @@
+"""The evaluation of a return: its totals, derived columns and checks, from the typed values alone.
+
+Nothing here reads or writes the database. A `TemplateGrid` is the shape of a template (its
+sections, columns and lines, loaded by `selectors.grid_for_template`); `grid.compute(typed)` takes
+the typed cells ``{(line_code, column_code): Decimal}`` and gives every cell, typed and computed;
+`evaluate(grid, typed, other_values)` adds the checks: errors block submission, warnings need an
+explanation. Every message names the cell it belongs to, so pages can put it next to that cell.
+The browser (static/js/grid.js) follows the same arithmetic so totals update as people type, but
+this module's result is the one that is saved, checked, aggregated and printed.
+
+Cell-level errors (not a number, NaN/Infinity, out of range, negative where not allowed) come from
+`parse_cell`; arithmetic errors for typed totals and derived cells (uploads) from
+`check_typed_derived`; the business rules live in each template's data file and are evaluated by
+`check_rules`.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from planning.formulas import Formula
+
+
+@dataclass
+class GridSection:
+    section: object  # planning.models.Section
+    columns: list = field(default_factory=list)
+    lines: list = field(default_factory=list)
+
+    @property
+    def code(self):
+        return self.section.code
+
+
+@dataclass
+class TemplateGrid:
+    template: object
+    sections: list
+    line_formulas: dict  # line code -> Formula
+    column_formulas: dict  # (section code, column code) -> Formula
+
+    @classmethod
+    def build(cls, template, sections, columns, lines):
+        """The grid of `template` from its sections, columns and lines, each in display order."""
+        by_pk = {s.pk: GridSection(s) for s in sections}
+        for column in columns:
+            by_pk[column.section_id].columns.append(column)
+        for line in lines:
+            by_pk[line.section_id].lines.append(line)
+        grid_sections = list(by_pk.values())
+        line_formulas = {
+            line.code: Formula(line.formula)
+            for s in grid_sections
+            for line in s.lines
+            if line.formula
+        }
+        column_formulas = {
+            (s.code, column.code): Formula(column.formula)
+            for s in grid_sections
+            for column in s.columns
+            if column.formula
+        }
+        return cls(template, grid_sections, line_formulas, column_formulas)
+
+    @property
+    def grid_sections(self):
+        return [s for s in self.sections if not s.section.is_narrative]
+
+    @property
+    def narrative_sections(self):
+        return [s for s in self.sections if s.section.is_narrative]
+
+    def input_cells(self):
+        """(line, column) pairs a person types: not a derived column, and not a total line
+        unless the column is one that totals do not add up (a rate)."""
+        for s in self.grid_sections:
+            for line in s.lines:
+                for column in s.columns:
+                    if self.is_input(line, column):
+                        yield line, column
+
+    def is_input(self, line, column):
+        return not column.formula and not (line.formula and column.sums_lines)
+
+    def lines_by_code(self):
+        return {line.code: line for s in self.sections for line in s.lines}
+
+    def columns_by_key(self):
+        return {(s.code, c.code): c for s in self.sections for c in s.columns}
+
+    def section_of_line(self):
+        return {line.code: s for s in self.sections for line in s.lines}
+
+    def compute(self, typed):
+        """Every cell's value: typed cells as given, totals and derived columns computed.
+
+        A blank counts as 0 when at least one of the cells a formula refers to has a value; when
+        none has, the result is blank (None). Division by zero gives blank.
+        """
+        values = {}
+        for s in self.grid_sections:
+            typed_columns = [c for c in s.columns if not c.formula]
+            derived_columns = [c for c in s.columns if c.formula]
+            for column in typed_columns:
+                memo = {}
+                for line in s.lines:
+                    values[(line.code, column.code)] = self._line_value(
+                        line.code, column.code, typed, memo, column.sums_lines
+                    )
+            for line in s.lines:
+                memo = {}
+                for column in derived_columns:
+                    values[(line.code, column.code)] = self._column_value(
+                        s.code, line.code, column.code, values, memo
+                    )
+        return values
+
+    def _line_value(self, line_code, column_code, typed, memo, sums_lines=True):
+        if line_code in memo:
+            return memo[line_code]
+        formula = self.line_formulas.get(line_code) if sums_lines else None
+        if formula is None:
+            result = typed.get((line_code, column_code))
+        else:
+            parts = {
+                name: self._line_value(name, column_code, typed, memo) for name in formula.names
+            }
+            result = _evaluate_blank_as_zero(formula, parts)
+        memo[line_code] = result
+        return result
+
+    def _column_value(self, section_code, line_code, column_code, values, memo):
+        if column_code in memo:
+            return memo[column_code]
+        formula = self.column_formulas.get((section_code, column_code))
+        if formula is None:
+            result = values.get((line_code, column_code))
+        else:
+            parts = {
+                name: self._column_value(section_code, line_code, name, values, memo)
+                for name in formula.names
+            }
+            result = _evaluate_blank_as_zero(formula, parts)
+        memo[column_code] = result
+        return result
+
+
+def _evaluate_blank_as_zero(formula, parts):
+    if all(value is None for value in parts.values()):
+        return None
+    zero = Decimal(0)
+    return formula.evaluate(lambda name: zero if parts[name] is None else parts[name])
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+LIMIT = Decimal(10) ** 12
+MAX_DECIMAL_PLACES = 4
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Message:
+    severity: str  # "error" or "warning"
+    text: str
+    line: str = ""  # line code
+    column: str = ""  # column code
+    key: str = ""  # for warnings: what an explanation is filed under
+
+    @property
+    def anchor(self):
+        return f"cell-{self.line}-{self.column}" if self.line and self.column else ""
+
+    @property
+    def is_error(self):
+        return self.severity == "error"
+
+
+def parse_cell(raw, *, allow_negative=True, label="This cell"):
+    """Read what a person typed: '1,234', '(1,234)', '£1,234', '2.5%'. Returns (value, error)."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("£", "")
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    negative_brackets = cleaned.startswith("(") and cleaned.endswith(")")
+    if negative_brackets:
+        cleaned = cleaned[1:-1]
+    if cleaned.lower().lstrip("+-") in {"nan", "inf", "infinity", "snan"}:
+        return None, f"{label} must be a number, not {text!r}"
+    if not _NUMBER.match(cleaned):
+        return None, f"{label}: {text!r} is not a number"
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None, f"{label}: {text!r} is not a number"
+    if negative_brackets:
+        value = -value
+    if abs(value) >= LIMIT:
+        return None, f"{label} must be less than 1,000,000,000,000 (it is {text})"
+    if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+        return None, f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places"
+    if value < 0 and not allow_negative:
+        return None, f"{label} cannot be negative"
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return value, None
+
+
+def parse_typed(grid, raw_cells):
+    """Parse every typed cell of a return: returns ({(line, column): Decimal}, [Message])."""
+    typed, errors = {}, []
+    for line, column in grid.input_cells():
+        raw = raw_cells.get((line.code, column.code))
+        value, error = parse_cell(
+            raw,
+            allow_negative=line.allow_negative or column.allow_negative,
+            label=f"{line.label}, {column.label}",
+        )
+        if error:
+            errors.append(Message("error", error, line.code, column.code))
+        elif value is not None:
+            typed[(line.code, column.code)] = value
+    return typed, errors
+
+
+def check_computed(grid, values):
+    """A total or derived cell that comes out negative where negatives are not allowed."""
+    errors = []
+    for s in grid.grid_sections:
+        for line in s.lines:
+            for column in s.columns:
+                if grid.is_input(line, column):
+                    continue
+                value = values.get((line.code, column.code))
+                allowed = line.allow_negative or column.allow_negative
+                if value is not None and value < 0 and not allowed:
+                    errors.append(
+                        Message(
+                            "error",
+                            f"{line.label}, {column.label} comes to {value:,.0f}, which cannot be "
+                            "negative: check the cells it is made from",
+                            line.code,
+                            column.code,
+                        )
+                    )
+    return errors
+
+
+def check_typed_derived(grid, typed_derived, values, tolerance=Decimal("0.5")):
+    """Totals and derived cells someone typed (in an upload) must equal what they are made from."""
+    errors = []
+    lines = grid.lines_by_code()
+    columns = grid.columns_by_key()
+    sections = grid.section_of_line()
+    for (line_code, column_code), typed in typed_derived.items():
+        computed = values.get((line_code, column_code))
+        if typed is None or computed is None or abs(typed - computed) <= tolerance:
+            continue
+        line = lines[line_code]
+        column = columns[(sections[line_code].code, column_code)]
+        if column.formula:
+            text = (
+                f"{line.label}: {column.label} is {typed:,} but the columns it is made from "
+                f"come to {computed:,}"
+            )
+        else:
+            text = f"{line.label}, {column.label} is {typed:,} but its parts add up to {computed:,}"
+        errors.append(Message("error", text, line_code, column_code))
+    return errors
+
+
+def check_rules(grid, values, other_values=None):
+    """The template's business rules. `other_values` maps another template's code to its values,
+    for rules such as gross QIPP against the finance plan's allocation."""
+    other_values = other_values or {}
+    messages = []
+    for rule in grid.template.rules:
+        formula = Formula(rule["require"])
+        if rule.get("each_line"):
+            section = next(s for s in grid.grid_sections if s.code == rule["section"])
+            for line in section.lines:
+                ok = formula.evaluate(lambda name, line=line: values.get((line.code, name)))
+                if ok is False:
+                    messages.append(
+                        Message(
+                            rule["severity"],
+                            f"{line.label}: {rule['message']}",
+                            line.code,
+                            rule["cell"],
+                            key=f"{rule['code']}:{line.code}",
+                        )
+                    )
+        else:
+            ok = formula.evaluate(lambda name: _lookup(name, values, other_values))
+            if ok is False:
+                line, _, column = rule["cell"].partition(".")
+                messages.append(
+                    Message(rule["severity"], rule["message"], line, column, key=rule["code"])
+                )
+    return messages
+
+
+def _lookup(name, values, other_values):
+    if ":" in name:
+        template_code, _, name = name.partition(":")
+        values = other_values.get(template_code, {})
+    line, _, column = name.partition(".")
+    return values.get((line, column))
+
+
+# The whole evaluation -----------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    grid: TemplateGrid
+    typed: dict
+    values: dict
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def evaluate(grid, typed, other_values=None):
+    """Every cell of a return and its messages. `other_values` maps another template's code to that
+    template's computed values, for rules that look across templates (QIPP against allocation)."""
+    values = grid.compute(typed)
+    messages = check_rules(grid, values, other_values)
+    return Evaluation(
+        grid=grid,
+        typed=typed,
+        values=values,
+        errors=check_computed(grid, values) + [m for m in messages if m.is_error],
+        warnings=[m for m in messages if not m.is_error],
+    )
+
+
+def other_template_codes(grid):
+    """The codes of the other templates this template's rules refer to ("finance:total_income")."""
+    return {
+        name.partition(":")[0]
+        for rule in grid.template.rules
+        for name in Formula(rule["require"]).names
+        if ":" in name
+    }

@@ -1,0 +1,161 @@
+"""Reads for returns, always scoped to the person asking: an organisation they may not read is a 404.
+Also the fetching half of a return's evaluation: the grid and values that `evaluation` works on."""
+
+from django.db.models import Q
+from django.http import Http404
+
+from planning.models import Column, Line, Milestone, Organisation, Role, Section, Template
+from planning.rules import organisation_ids
+from planning.selectors import (
+    led_organisation_ids,
+    memberships_for_round,
+    round_get,
+    sees_every_system,
+)
+from submissions.models import Change, Explanation, NarrativeAnswer, Return, Value
+
+from .evaluation import TemplateGrid, evaluate, other_template_codes
+from .rules import can
+
+
+def organisations_readable_by(*, user, financial_year):
+    if sees_every_system(user):
+        return Organisation.objects.all()
+    ids = organisation_ids(user, Role.Kind.PLANNING_LEAD) | led_organisation_ids(
+        user, financial_year
+    )
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
+    """The return (saved, or new and unsaved) if the user may read it, else 404."""
+    round_ = round_get(financial_year=financial_year)
+    organisation = (
+        organisations_readable_by(user=user, financial_year=financial_year)
+        .filter(ods_code__iexact=ods_code)
+        .first()
+    )
+    template = Template.objects.filter(round=round_, code=template_code).first()
+    if (
+        organisation is None
+        or template is None
+        or stage not in Return.Stage.values
+        or not template.completed_by(organisation)
+    ):
+        raise Http404("No such return.")
+    ret = (
+        Return.objects.filter(organisation=organisation, template=template, stage=stage)
+        .select_related("organisation", "template__round", "submitted_by", "decided_by")
+        .first()
+    ) or Return(organisation=organisation, template=template, stage=stage)
+    if not can(user, "submissions.view_return", ret):
+        raise Http404("No such return.")
+    return ret
+
+
+def typed_values(ret):
+    """{(line code, column code): Decimal} of a saved return; empty for a new one."""
+    if ret.pk is None:
+        return {}
+    rows = Value.objects.filter(ret=ret).values_list("line__code", "column__code", "value")
+    return {(line, column): value for line, column, value in rows}
+
+
+def answers(ret):
+    if ret.pk is None:
+        return {}
+    return dict(NarrativeAnswer.objects.filter(ret=ret).values_list("line__code", "text"))
+
+
+def explanations(ret):
+    if ret.pk is None:
+        return {}
+    return dict(Explanation.objects.filter(ret=ret).values_list("key", "text"))
+
+
+def grid_for_template(template):
+    """The template's shape, for `evaluation`: its sections, columns and lines in three queries."""
+    return TemplateGrid.build(
+        template,
+        Section.objects.filter(template=template).order_by("order"),
+        Column.objects.filter(section__template=template).order_by("order"),
+        Line.objects.filter(template=template).order_by("order"),
+    )
+
+
+def evaluation_of(ret, *, grid=None, typed=None):
+    """A return's totals and messages: its saved values (or `typed`, when re-showing a form) and
+    the other templates of the same organisation and stage that its rules refer to."""
+    grid = grid or grid_for_template(ret.template)
+    typed = typed_values(ret) if typed is None else typed
+    return evaluate(grid, typed, _other_templates_values(ret, grid))
+
+
+def computed_values(ret, grid=None):
+    """Every cell of a saved return, typed and computed."""
+    grid = grid or grid_for_template(ret.template)
+    return grid.compute(typed_values(ret))
+
+
+def _other_templates_values(ret, grid):
+    result = {}
+    for code in other_template_codes(grid):
+        other = Return.objects.filter(
+            organisation=ret.organisation,
+            template__round_id=ret.template.round_id,
+            template__code=code,
+            stage=ret.stage,
+        ).first()
+        if other is not None:
+            result[code] = computed_values(other)
+    return result
+
+
+def submission_deadline(*, ret):
+    """The milestone a return is due by: a submission deadline of its stage for organisations,
+    national or local to one of its systems, for its kind of template if there is one."""
+    round_ = ret.template.round
+    systems = memberships_for_round(financial_year=round_.financial_year).filter(
+        organisation=ret.organisation
+    )
+    candidates = Milestone.objects.filter(
+        round=round_,
+        kind=Milestone.Kind.SUBMISSION,
+        stage=ret.stage,
+        level__in=[Milestone.Level.ORGANISATION, Milestone.Level.BOTH],
+    ).filter(Q(system__isnull=True) | Q(system__in=systems.values("system_id")))
+    specific = candidates.filter(template_kind=ret.template.kind).order_by("-date").first()
+    return specific or candidates.filter(template_kind="").order_by("-date").first()
+
+
+def changes_since(ret, version):
+    """What others saved after `version`, oldest first, for a refused stale save."""
+    return list(
+        Change.objects.filter(ret=ret, version__gt=version)
+        .select_related("user", "line", "column")
+        .order_by("version", "id")
+    )
+
+
+def history(ret):
+    if ret.pk is None:
+        return Change.objects.none()
+    return Change.objects.filter(ret=ret).select_related("user", "line", "column")
+
+
+def returns_for_organisations(*, organisations, round_):
+    """{(organisation id, template id, stage): Return} for a list page, in one query."""
+    rows = Return.objects.filter(organisation__in=organisations, template__round=round_)
+    return {(r.organisation_id, r.template_id, r.stage): r for r in rows}
+
+
+def returned_for_attention(*, user):
+    """Returns sent back to the user's organisations, with the reason, for their home page."""
+    return (
+        Return.objects.filter(
+            organisation_id__in=organisation_ids(user, Role.Kind.PLANNING_LEAD),
+            status=Return.Status.RETURNED,
+        )
+        .select_related("organisation", "template__round", "decided_by")
+        .order_by("-decided_at")
+    )

@@ -1,0 +1,186 @@
+"""Return pages: the list of returns, the data entry page, its history, the comparison and the review."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.timezone import localdate
+from django.views.decorators.http import require_http_methods, require_POST
+
+from planning.models import Round, Template
+from planning.selectors import round_current, round_get
+
+from . import presenters, selectors, services
+from .presenters import return_url
+from .rules import permissions_for
+
+
+def return_for(request, year, ods, template, stage):
+    """The return a URL names, if the signed-in user may read it (404 otherwise)."""
+    return selectors.return_for_reader(
+        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
+    )
+
+
+@login_required
+def return_list(request):
+    """Every return the user can read in a round, organisation by organisation."""
+    year = request.GET.get("year", "")
+    round_ = (
+        round_get(financial_year=int(year)) if year.isdigit() else round_current(today=localdate())
+    )
+    rows = []
+    if round_:
+        organisations = selectors.organisations_readable_by(
+            user=request.user, financial_year=round_.financial_year
+        ).order_by("name")
+        templates = Template.objects.filter(round=round_).order_by("order")
+        existing = selectors.returns_for_organisations(organisations=organisations, round_=round_)
+        rows = presenters.return_list_rows(organisations, templates, existing)
+    context = {"round": round_, "rounds": Round.objects.all(), "rows": rows}
+    return render(request, "submissions/return_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_detail(request, year, ods, template, stage):
+    ret = return_for(request, year, ods, template, stage)
+    if request.method == "GET":
+        return _render(request, ret)
+    if not permissions_for(request.user, ret)["can_edit"]:
+        raise PermissionDenied
+    raw = _posted(request)
+    try:
+        ret = services.return_save(
+            user=request.user, ret=ret, base_version=_int(request.POST.get("version")), **raw
+        )
+    except services.StaleReturn as stale:
+        return _render_conflict(request, stale, raw)
+    except services.ReturnInvalid as invalid:
+        return _render(request, ret, raw=raw, problems=invalid.messages, status=422)
+    if "submit" not in request.POST:
+        messages.success(request, "Your changes are saved.")
+        return redirect(return_url(ret))
+    try:
+        ret = services.return_submit(user=request.user, ret=ret)
+    except services.ReturnInvalid as invalid:
+        messages.info(request, "Your changes are saved, but the return cannot be submitted yet.")
+        return _render(request, ret, problems=invalid.messages, status=422)
+    late = " It was submitted after its deadline, so it is marked late." if ret.is_late else ""
+    messages.success(request, f"{ret.template.name} submitted.{late}")
+    return redirect(return_url(ret))
+
+
+@login_required
+@require_POST
+def return_review(request, year, ods, template, stage):
+    """The ICS lead accepts a submitted return, or returns it for amendment with a reason."""
+    ret = return_for(request, year, ods, template, stage)
+    allowed = permissions_for(request.user, ret)
+    decision = request.POST.get("decision")
+    if decision == "accept" and allowed["can_accept"]:
+        services.return_accept(user=request.user, ret=ret)
+        messages.success(request, f"{ret.organisation}'s {ret.template.name} is accepted.")
+    elif decision == "return" and allowed["can_send_back"]:
+        try:
+            services.return_send_back(
+                user=request.user, ret=ret, reason=request.POST.get("reason", "")
+            )
+        except services.ReturnInvalid as invalid:
+            return _render(request, ret, problems=invalid.messages, status=422)
+        messages.success(request, f"{ret.organisation}'s {ret.template.name} is returned.")
+    else:
+        raise PermissionDenied
+    return redirect(return_url(ret))
+
+
+@login_required
+def return_history(request, year, ods, template, stage):
+    ret = return_for(request, year, ods, template, stage)
+    page = Paginator(selectors.history(ret), 100).get_page(request.GET.get("page"))
+    return render(request, "submissions/return_history.html", {"ret": ret, "page": page})
+
+
+@login_required
+def return_compare(request, year, ods, template):
+    """Draft and final side by side, with the cells that differ marked."""
+    draft = return_for(request, year, ods, template, "draft")
+    final = return_for(request, year, ods, template, "final")
+    draft_eval = selectors.evaluation_of(draft)
+    final_eval = selectors.evaluation_of(final, grid=draft_eval.grid)
+    context = presenters.comparison(
+        draft_eval, final_eval, selectors.answers(draft), selectors.answers(final)
+    )
+    context.update(draft=draft, final=final)
+    return render(request, "submissions/return_compare.html", context)
+
+
+def _int(text):
+    try:
+        return int(text or "")
+    except ValueError:
+        return -1
+
+
+def _posted(request):
+    """The typed cells, answers and explanations of a posted data entry form."""
+    cells, answers, explanations = {}, {}, {}
+    for name, value in request.POST.items():
+        kind, _, rest = name.partition(":")
+        if kind == "cell":
+            line, _, column = rest.partition(":")
+            cells[(line, column)] = value
+        elif kind == "answer":
+            answers[rest] = value
+        elif kind == "explain":
+            explanations[rest] = value
+    return {"raw_cells": cells, "raw_answers": answers, "raw_explanations": explanations}
+
+
+def _render_conflict(request, stale, raw):
+    """Someone else saved first: show their changes, and keep this person's edits over them."""
+    ret = stale.ret
+    theirs = selectors.changes_since(ret, stale.base_version)
+    merged, mine, both = presenters.merge_conflict(
+        selectors.typed_values(ret), theirs, raw["raw_cells"]
+    )
+    shown = {
+        "raw_cells": merged,
+        "raw_answers": {**selectors.answers(ret), **raw["raw_answers"]},
+        "raw_explanations": {**selectors.explanations(ret), **raw["raw_explanations"]},
+    }
+    conflict = {"changes": theirs, "both": both, "mine": mine}
+    return _render(request, ret, raw=shown, conflict=conflict, status=409)
+
+
+def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
+    """The data entry page: what was typed when re-showing a form (`raw`), else what is saved."""
+    raw_cells = raw["raw_cells"] if raw else {}
+    typed = presenters.typed_from_raw(raw_cells) if raw else None
+    evaluation = selectors.evaluation_of(ret, typed=typed)
+    answers = raw["raw_answers"] if raw else selectors.answers(ret)
+    explanations = raw["raw_explanations"] if raw else selectors.explanations(ret)
+    context = {
+        "ret": ret,
+        "round": ret.template.round,
+        "sections": presenters.entry_sections(
+            evaluation,
+            raw_cells=raw_cells,
+            problems=problems,
+            conflict_cells=conflict["both"] if conflict else frozenset(),
+        ),
+        "narratives": presenters.narrative_questions(evaluation.grid, answers),
+        "summary": [m for m in problems if m.is_error] + evaluation.errors,
+        "warnings": presenters.warning_fields(evaluation, explanations),
+        "conflict": conflict,
+        "definition": presenters.grid_definition(evaluation.grid),
+        "deadline": selectors.submission_deadline(ret=ret),
+        "urls": {
+            "self": return_url(ret),
+            "history": return_url(ret, "submissions:history"),
+            "review": return_url(ret, "submissions:review"),
+        },
+        **permissions_for(request.user, ret),
+    }
+    return render(request, "submissions/return_detail.html", context, status=status)

@@ -1,0 +1,232 @@
+"""Workbooks read back: a completed return workbook checked and compared with the saved return,
+giving a preview of every change and every problem with its sheet and cell. Nothing is saved here.
+
+Files are checked before openpyxl opens them: size, zip expansion, macros; openpyxl parses XML
+through defusedxml, which refuses entity declarations. The hidden codes that `writing` puts in
+(the `_meta` sheet, line codes in column A, column codes in a hidden row) say where each cell
+belongs, so reading never depends on row positions alone.
+"""
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from openpyxl import load_workbook
+
+from submissions.formatting import format_value
+from submissions.returns.evaluation import Message, check_typed_derived, parse_cell
+
+from .writing import CODE_ROW, FIRST_COLUMN, FIRST_ROW, META_SHEET
+
+
+class WorkbookRejected(ValueError):
+    """The file cannot be read as this return's workbook; the message says why."""
+
+
+@dataclass
+class UploadPreview:
+    changes: list = field(default_factory=list)  # {"ref", "line", "column", "old", "new", "raw"}
+    errors: list = field(default_factory=list)  # Message with text "Sheet!C7: ..."
+    raw_cells: dict = field(default_factory=dict)  # what to save: {(line, column): text}
+    raw_answers: dict = field(default_factory=dict)
+
+
+def check_file(name, data):
+    """Refuse what is not a safe .xlsx before any XML is parsed."""
+    limit = settings.UPLOAD_MAX_BYTES
+    lower = (name or "").lower()
+    if lower.endswith((".xlsm", ".xlsb", ".xltm")):
+        raise WorkbookRejected(
+            "Workbooks with macros are not accepted: save it as an Excel Workbook (.xlsx) and "
+            "upload that."
+        )
+    if not lower.endswith(".xlsx"):
+        raise WorkbookRejected("Choose an Excel workbook (.xlsx).")
+    if len(data) > limit:
+        raise WorkbookRejected(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise WorkbookRejected("The file is not an Excel workbook (.xlsx), or it is damaged.")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        expanded = sum(m.file_size for m in members)
+        if expanded > settings.UPLOAD_MAX_EXPANDED_BYTES or len(members) > 500:
+            raise WorkbookRejected(
+                "The workbook expands to far more than a planning return could hold, so it was "
+                "not opened."
+            )
+        for member in members:
+            if member.compress_size and member.file_size / member.compress_size > 200:
+                raise WorkbookRejected(
+                    "The workbook is compressed suspiciously well, so it was not opened."
+                )
+        names = {m.filename.lower() for m in members}
+        if any(n.endswith("vbaproject.bin") for n in names):
+            raise WorkbookRejected(
+                "The workbook contains macros: save it as an Excel Workbook (.xlsx) without macros."
+            )
+        if "[content_types].xml" not in names:
+            raise WorkbookRejected("The file is not an Excel workbook (.xlsx), or it is damaged.")
+
+
+def read_workbook(ret, name, data, *, grid, saved, saved_answers):
+    """Compare a completed workbook with the return, whose typed values are `saved` and narrative
+    answers `saved_answers`; nothing is saved here."""
+    check_file(name, data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), data_only=False)
+    except Exception as error:
+        if _caused_by_defusedxml(error):
+            raise WorkbookRejected(
+                "The workbook contains XML entity declarations, which are not allowed."
+            ) from None
+        raise WorkbookRejected("The file could not be read as an Excel workbook.") from None
+    _check_meta(ret, workbook)
+    preview = UploadPreview()
+    typed_derived = {}
+    by_code = {}
+    for sheet in workbook.worksheets:
+        if sheet.title == META_SHEET:
+            continue
+        columns = {
+            sheet.cell(row=CODE_ROW, column=c).value: c
+            for c in range(FIRST_COLUMN, sheet.max_column + 1)
+            if sheet.cell(row=CODE_ROW, column=c).value
+        }
+        for r in range(FIRST_ROW, sheet.max_row + 1):
+            code = sheet.cell(row=r, column=1).value
+            if code:
+                by_code.setdefault(sheet.title, {})[code] = r
+        by_code.setdefault(sheet.title, {})["__columns__"] = columns
+    for s in grid.grid_sections:
+        sheet_title, rows, columns = _find_section(workbook, by_code, s)
+        if sheet_title is None:
+            continue
+        sheet = workbook[sheet_title]
+        for line in s.lines:
+            if line.code not in rows:
+                continue
+            for column in s.columns:
+                if column.code not in columns:
+                    continue
+                cell = sheet.cell(row=rows[line.code], column=columns[column.code])
+                ref = f"{sheet_title}!{cell.coordinate}"
+                raw = cell.value
+                key = (line.code, column.code)
+                if grid.is_input(line, column):
+                    text = "" if raw is None else str(raw)
+                    value, error = parse_cell(
+                        text, allow_negative=line.allow_negative or column.allow_negative, label=""
+                    )
+                    if error:
+                        preview.errors.append(
+                            Message("error", f"{_quote(ref)}: {_reason(error, text)}", *key)
+                        )
+                        continue
+                    preview.raw_cells[key] = text
+                    if value != saved.get(key):
+                        preview.changes.append(
+                            {
+                                "ref": ref,
+                                "line": line.label,
+                                "column": column.label,
+                                "old": format_value(saved.get(key), "", exact=True),
+                                "new": format_value(value, "", exact=True),
+                            }
+                        )
+                elif raw is not None and not (isinstance(raw, str) and raw.startswith("=")):
+                    value, error = parse_cell(str(raw), label="")
+                    if error:
+                        preview.errors.append(
+                            Message("error", f"{_quote(ref)}: {_reason(error, str(raw))}", *key)
+                        )
+                    else:
+                        typed_derived[key] = value
+    if typed_derived:
+        parsed = {k: parse_cell(v)[0] for k, v in preview.raw_cells.items()}
+        computed = grid.compute({k: v for k, v in parsed.items() if v is not None})
+        for message in check_typed_derived(grid, typed_derived, computed):
+            preview.errors.append(message)
+    _read_answers(workbook, grid, preview, saved_answers)
+    return preview
+
+
+def _caused_by_defusedxml(error):
+    """openpyxl wraps the parser's error in its own: look down the chain for defusedxml's."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if type(error).__module__.startswith("defusedxml"):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _find_section(workbook, by_code, section):
+    """The sheet holding a section: the one whose hidden codes name its lines and columns."""
+    wanted = {line.code for line in section.lines}
+    for title, codes in by_code.items():
+        if wanted & set(codes):
+            return title, codes, codes["__columns__"]
+    return None, {}, {}
+
+
+def _read_answers(workbook, grid, preview, saved):
+    if "Narrative" not in workbook.sheetnames or not grid.narrative_sections:
+        return
+    sheet = workbook["Narrative"]
+    questions = {line.code: line for s in grid.narrative_sections for line in s.lines}
+    for r in range(FIRST_ROW, sheet.max_row + 1):
+        code = sheet.cell(row=r, column=1).value
+        if code not in questions:
+            continue
+        text = sheet.cell(row=r, column=3).value
+        text = "" if text is None else str(text).strip()
+        preview.raw_answers[code] = text
+        if text != saved.get(code, ""):
+            preview.changes.append(
+                {
+                    "ref": f"Narrative!C{r}",
+                    "line": questions[code].label,
+                    "column": "Answer",
+                    "old": saved.get(code, ""),
+                    "new": text,
+                }
+            )
+
+
+def _quote(ref):
+    sheet, _, cell = ref.rpartition("!")
+    return f"'{sheet}'!{cell}" if " " in sheet else ref
+
+
+def _reason(error, text):
+    """parse_cell's message without its label: "'abc' is not a number"."""
+    return error.lstrip(": ").removeprefix(" ")
+
+
+def _check_meta(ret, workbook):
+    if META_SHEET not in workbook.sheetnames:
+        raise WorkbookRejected(
+            "This workbook was not downloaded from this service: download the return's workbook "
+            "and fill that in."
+        )
+    meta = {row[0]: row[1] for row in workbook[META_SHEET].iter_rows(values_only=True) if row[0]}
+    expected = {
+        "organisation": (
+            ret.organisation.ods_code,
+            f"is for organisation {meta.get('organisation')}, not {ret.organisation.name} ({ret.organisation.ods_code})",
+        ),
+        "template": (
+            ret.template.code,
+            f"is the {meta.get('template')} template, not the {ret.template.name.lower()}",
+        ),
+        "round": (
+            ret.template.round.financial_year,
+            f"is for the {meta.get('round')} round, not {ret.template.round.name}",
+        ),
+        "stage": (ret.stage, f"is for the {meta.get('stage')} stage, not the {ret.stage}"),
+    }
+    for key, (value, message) in expected.items():
+        if str(meta.get(key)) != str(value):
+            raise WorkbookRejected(f"This workbook {message}.")

@@ -1,0 +1,48 @@
+"""Reads for workbooks: a return or plan as a workbook, and a pending upload of the person asking."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from submissions.models import Upload
+from submissions.plans.selectors import contributions_by_organisation
+from submissions.returns import selectors as returns
+from submissions.returns.rules import can
+
+from . import reading, writing
+
+
+def return_workbook(ret):
+    """The return as an .xlsx, its saved values and answers filled in."""
+    grid = returns.grid_for_template(ret.template)
+    return writing.return_workbook(ret, grid, returns.typed_values(ret), returns.answers(ret))
+
+
+def plan_workbook(plan, figures):
+    """A system plan as an .xlsx: the totals and each partner's contribution."""
+    contributions = contributions_by_organisation(plan, figures.grid)
+    return writing.plan_workbook(plan, figures, contributions)
+
+
+def upload_preview(ret, name, data):
+    """What a completed workbook would change in the return, and its problems; raises
+    `reading.WorkbookRejected` for a file that is not this return's workbook."""
+    return reading.read_workbook(
+        ret,
+        name,
+        data,
+        grid=returns.grid_for_template(ret.template),
+        saved=returns.typed_values(ret),
+        saved_answers=returns.answers(ret),
+    )
+
+
+def pending_upload(*, user, ret, pk):
+    """An upload of this return (404 otherwise) that the user made and may still apply (403)."""
+    record = (
+        Upload.objects.filter(pk=pk, ret=ret).select_related("user").first() if ret.pk else None
+    )
+    if record is None:
+        raise Http404("No such upload.")
+    if record.user_id != user.pk or not can(user, "submissions.edit_return", ret):
+        raise PermissionDenied
+    return record

@@ -1,0 +1,117 @@
+"""Workbook download and upload for a return, with a preview before anything is applied; and a
+system plan as a workbook."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from submissions.models import Upload
+from submissions.plans.presenters import export_name
+from submissions.plans.selectors import exported_plan
+from submissions.returns.presenters import return_url
+from submissions.returns.rules import can
+from submissions.returns.selectors import return_for_reader
+
+from . import selectors, services
+from .reading import WorkbookRejected
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(data, filename):
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _return(request, year, ods, template, stage):
+    return return_for_reader(
+        user=request.user, financial_year=year, ods_code=ods, template_code=template, stage=stage
+    )
+
+
+@login_required
+def return_download(request, year, ods, template, stage):
+    ret = _return(request, year, ods, template, stage)
+    name = f"{ret.organisation.ods_code}-{ret.template.code}-{year}-{ret.stage}.xlsx"
+    return _xlsx_response(selectors.return_workbook(ret), name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_upload(request, year, ods, template, stage):
+    ret = _return(request, year, ods, template, stage)
+    if not can(request.user, "submissions.edit_return", ret):
+        raise PermissionDenied
+    error = None
+    upload = request.FILES.get("workbook") if request.method == "POST" else None
+    if request.method == "POST" and upload is None:
+        error = "Choose the completed workbook to upload."
+    elif upload is not None:
+        try:
+            preview = selectors.upload_preview(ret, upload.name, upload.read())
+        except WorkbookRejected as rejected:
+            error = str(rejected)
+        else:
+            record = services.upload_record(
+                user=request.user, ret=ret, filename=upload.name, preview=preview
+            )
+            return redirect(return_url(ret, "submissions:upload") + f"{record.pk}/")
+    context = {"ret": ret, "error": error, "urls": {"self": return_url(ret)}}
+    return render(request, "submissions/upload.html", context, status=422 if error else 200)
+
+
+@login_required
+def upload_preview(request, year, ods, template, stage, pk):
+    ret = _return(request, year, ods, template, stage)
+    record = selectors.pending_upload(user=request.user, ret=ret, pk=pk)
+    context = {"ret": ret, "upload": record, "urls": {"self": return_url(ret)}}
+    return render(request, "submissions/upload_preview.html", context)
+
+
+@login_required
+@require_POST
+def upload_confirm(request, year, ods, template, stage, pk):
+    ret = _return(request, year, ods, template, stage)
+    record = selectors.pending_upload(user=request.user, ret=ret, pk=pk)
+    if record.status != Upload.Status.PENDING:
+        messages.info(request, "That upload was already dealt with.")
+    elif request.POST.get("decision") == "cancel":
+        services.upload_cancel(upload=record)
+        messages.info(request, "The upload was cancelled; the return is unchanged.")
+    elif record.errors:
+        raise PermissionDenied  # the page offers no confirm button while errors remain
+    else:
+        _apply(request, ret, record)
+    return redirect(return_url(ret))
+
+
+def _apply(request, ret, record):
+    try:
+        services.upload_apply(user=request.user, ret=ret, upload=record)
+    except services.StaleReturn:
+        messages.error(
+            request,
+            "The return was changed by someone else after you uploaded the workbook, so nothing "
+            "was applied. Download the workbook again, or upload yours again to see a fresh preview.",
+        )
+    except services.ReturnInvalid as invalid:
+        messages.error(request, invalid.messages[0].text)
+    else:
+        messages.success(request, f"Applied {len(record.changes)} changes from {record.filename}.")
+
+
+@login_required
+def plan_export_xlsx(request, code, year, template, stage):
+    plan, figures = exported_plan(
+        user=request.user,
+        code=code,
+        year=year,
+        template_code=template,
+        stage=stage,
+        version_text=request.GET.get("version", ""),
+    )
+    return _xlsx_response(selectors.plan_workbook(plan, figures), f"{export_name(plan)}.xlsx")
