@@ -25,11 +25,13 @@ test: $(VENV)/.installed-dev
 	@scripts/ensure-test-system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest -v
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
