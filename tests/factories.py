@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from planning.models import (
     Membership,
@@ -16,8 +17,10 @@ from planning.models import (
     System,
     Template,
 )
+from planning.template_loader import load_all
 from submissions.demo.returns import fill
 from submissions.models import Paper, Return
+from submissions.papers.services import paper_render_now
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -99,17 +102,77 @@ def governing_body_member(org, **fields):
     return user(role=Role.Kind.GOVERNING_BODY_MEMBER, organisation=org, **fields)
 
 
-def submitted_return(org, template_code, cells, stage="draft", financial_year=2019):
-    """A return saved and submitted through the services, as a planning lead would."""
-    lead = planning_lead(org)
-    template = Template.objects.get(round__financial_year=financial_year, code=template_code)
+def templates():
+    """Load every return template from planning/templates_data/ (both rounds); {code: 2019's}."""
+    load_all()
+    return {t.code: t for t in Template.objects.filter(round__financial_year=2019)}
+
+
+def template(code, financial_year=2019):
+    return Template.objects.select_related("round").get(
+        round__financial_year=financial_year, code=code
+    )
+
+
+def blmk(**fields):
+    """Bedfordshire, Luton and Milton Keynes, the seed documents' system."""
+    return system("BLMK", name="BLMK ICS", **fields)
+
+
+def bedfordshire(in_system=None, **fields):
+    """NHS Bedfordshire CCG (06F), whose published 2019/20 plan is in seed_figures; a member of
+    `in_system` when given."""
+    org = organisation("06F", name="NHS Bedfordshire CCG", **fields)
+    if in_system is not None:
+        membership(org, in_system)
+    return org
+
+
+def luton(in_system=None, **fields):
+    org = organisation("06P", name="NHS Luton CCG", **fields)
+    if in_system is not None:
+        membership(org, in_system)
+    return org
+
+
+def saved_return(org, template_code, cells, stage="draft", financial_year=2019, lead=None):
+    """A draft return with `cells` saved through the services, as a planning lead would."""
     return fill(
-        user=lead,
-        ret=Return(organisation=org, template=template, stage=stage),
+        user=lead or planning_lead(org),
+        ret=Return(organisation=org, template=template(template_code, financial_year), stage=stage),
+        cells=cells,
+    )
+
+
+def submitted_return(org, template_code, cells, stage="draft", financial_year=2019, lead=None):
+    """A return saved, each warning explained, and submitted through the services."""
+    return fill(
+        user=lead or planning_lead(org),
+        ret=Return(organisation=org, template=template(template_code, financial_year), stage=stage),
         cells=cells,
         explain=lambda warning: "Explained",
         submit=True,
     )
+
+
+def return_url(
+    ods="06F",
+    template_code="activity",
+    stage="draft",
+    view="submissions:return",
+    financial_year=2019,
+):
+    """The URL of one of a return's pages (its data entry page unless `view` names another)."""
+    return reverse(view, args=[financial_year, ods, template_code, stage])
+
+
+def entry_form(cells, version, **extra):
+    """What the data entry page posts: {(line, column): text} as its cell fields, and the version
+    the page was loaded at."""
+    data = {f"cell:{line}:{column}": value for (line, column), value in cells.items()}
+    data["version"] = str(version)
+    data.update(extra)
+    return data
 
 
 def paper(organisation=None, system=None, financial_year=2019, **fields):
@@ -131,3 +194,10 @@ def paper(organisation=None, system=None, financial_year=2019, **fields):
         round=planning_round(financial_year),
         **values,
     )
+
+
+def rendered(paper):
+    """The paper's next version rendered to PDF in this process; fails the test if it did not."""
+    render = paper_render_now(paper=paper)
+    assert render.status == "ready", render.error
+    return render
