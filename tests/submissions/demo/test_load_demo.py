@@ -1,19 +1,24 @@
-"""Demo data: the seed systems and timetables, loadable twice without change."""
+"""Demo data (`load_demo`): the seed systems, timetables, returns and paper, loadable twice without change."""
 
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from planning.models import Membership, Milestone, Organisation, Role, System
 from submissions.demo import DEMO_PASSWORD
+from submissions.models import Change, Paper, PaperRender, Return, SystemPlan
+from submissions.plans.selectors import control_total, figures
+from submissions.returns.selectors import computed_values
 
 pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return [M.objects.count() for M in (System, Organisation, Membership, Milestone, Role)]
+    models = (System, Organisation, Membership, Milestone, Role)
+    return [M.objects.count() for M in (*models, Return, Change, SystemPlan, Paper, PaperRender)]
 
 
 def test_load_demo_is_idempotent(settings):
@@ -53,9 +58,29 @@ def test_every_demo_login_works(settings):
 
 
 def test_demo_refuses_to_load_published_passwords_when_debug_is_off(settings):
-    from django.core.management.base import CommandError
-
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("load_demo")
     assert not System.objects.exists()
+
+
+def test_demo_returns_plan_and_paper_carry_bedfordshires_published_figures(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):  # plan builds and the render
+        call_command("load_demo")
+    beds = Return.objects.filter(organisation__ods_code="06F", stage="draft")
+    assert set(beds.values_list("template__code", "status")) == {
+        ("finance", "submitted"),
+        ("qipp", "submitted"),
+        ("activity", "submitted"),
+    }
+    qipp = beds.get(template__code="qipp")
+    assert computed_values(qipp)[("total", "gross")] == Decimal("29441")
+    plan = SystemPlan.objects.filter(system__code="BLMK", template__code="finance").latest(
+        "version"
+    )
+    assert control_total(plan, figures(plan).grid)["total"] == Decimal("6100")
+    assert Return.objects.get(organisation__ods_code="04F", template__code="activity").is_late
+    assert PaperRender.objects.get(paper__organisation__ods_code="06F").status == "ready"
