@@ -2,6 +2,7 @@
 
 import pytest
 
+from config.celery import app
 from tests import factories
 from tests.services import CHROMIUM, TIERS
 
@@ -18,8 +19,6 @@ def pytest_collection_modifyitems(config, items):
 def celery_worker(transactional_db):
     """A real Celery worker in a thread, consuming from the throwaway Redis."""
     from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
 
     app.conf.task_always_eager = False
     try:

@@ -293,10 +293,10 @@ def plan_scope(*, user, code, year, template_code=None):
     return system, round_, template
 
 
-def exported_plan(*, user, code, year, template_code, stage, version_text):
-    """The plan version an export names (?version=N, else the newest) and its figures; 404 when
-    none is built."""
-    system, _, template = plan_scope(user=user, code=code, year=year, template_code=template_code)
+def exported_plan(*, user, code, year, template, stage, version_text):
+    """The plan version an export's URL names (?version=N, else the newest) and its figures; 404
+    when none is built."""
+    system, _, template = plan_scope(user=user, code=code, year=year, template_code=template)
     plan = requested_plan(system=system, template=template, stage=stage, version_text=version_text)
     if plan is None:
         raise Http404("No plan has been built yet.")

@@ -174,20 +174,10 @@ def plan_alignment(request, code, year):
     return render(request, "submissions/plan_alignment.html", context)
 
 
-def _exported_plan(request, code, year, template, stage):
-    return selectors.exported_plan(
-        user=request.user,
-        code=code,
-        year=year,
-        template_code=template,
-        stage=stage,
-        version_text=request.GET.get("version", ""),
-    )
-
-
 @login_required
-def plan_export_csv(request, code, year, template, stage):
-    plan, figures = _exported_plan(request, code, year, template, stage)
+def plan_export_csv(request, **url):
+    version = request.GET.get("version", "")
+    plan, figures = selectors.exported_plan(user=request.user, version_text=version, **url)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{presenters.export_name(plan)}.csv"'
     writer = csv.DictWriter(response, fieldnames=presenters.EXPORT_FIELDS)
@@ -198,8 +188,9 @@ def plan_export_csv(request, code, year, template, stage):
 
 
 @login_required
-def plan_export_json(request, code, year, template, stage):
-    plan, figures = _exported_plan(request, code, year, template, stage)
+def plan_export_json(request, **url):
+    version = request.GET.get("version", "")
+    plan, figures = selectors.exported_plan(user=request.user, version_text=version, **url)
     body = presenters.export_document(plan, figures)
     response = JsonResponse(body, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{presenters.export_name(plan)}.json"'

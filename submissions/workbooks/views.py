@@ -105,13 +105,7 @@ def _apply(request, ret, record):
 
 
 @login_required
-def plan_export_xlsx(request, code, year, template, stage):
-    plan, figures = exported_plan(
-        user=request.user,
-        code=code,
-        year=year,
-        template_code=template,
-        stage=stage,
-        version_text=request.GET.get("version", ""),
-    )
+def plan_export_xlsx(request, **url):
+    version = request.GET.get("version", "")
+    plan, figures = exported_plan(user=request.user, version_text=version, **url)
     return _xlsx_response(selectors.plan_workbook(plan, figures), f"{export_name(plan)}.xlsx")

@@ -6,7 +6,6 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from planning.template_loader import load_all
 from submissions.models import Return, Value
 from submissions.workbooks import selectors as workbooks
 from submissions.workbooks import writing as excel
@@ -16,12 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_planning_lead_uploads_a_workbook_and_confirms_the_preview(page, log_in, assert_accessible):
-    load_all()
-    beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
-    factories.membership(beds, factories.system("BLMK"))
-    from planning.models import Template
-
-    template = Template.objects.get(round__financial_year=2019, code="qipp")
+    factories.templates()
+    beds = factories.bedfordshire(in_system=factories.blmk())
+    template = factories.template("qipp")
     ret = Return(organisation=beds, template=template, stage="draft")
     workbook = load_workbook(io.BytesIO(workbooks.return_workbook(ret)))
     sheet = workbook.worksheets[0]

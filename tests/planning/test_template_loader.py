@@ -1,6 +1,7 @@
 """Template data files are checked before anything reaches the database."""
 
 import copy
+from decimal import Decimal
 
 import pytest
 
@@ -109,7 +110,5 @@ def test_formula_names_and_cross_template_references():
     formula = Formula("total.gross <= 0.04 * finance:total_income.budget")
     assert formula.names == ["total.gross", "finance:total_income.budget"]
     values = {"total.gross": 41, "finance:total_income.budget": 1000}
-    from decimal import Decimal
-
     assert formula.evaluate(lambda n: Decimal(values[n])) is False
     assert Formula("a / b").evaluate(lambda n: Decimal(0)) is None

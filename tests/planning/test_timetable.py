@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from planning import selectors
@@ -144,9 +146,6 @@ def test_timetable_query_count_does_not_grow_with_milestones(client, dorset_2019
     client.force_login(lead)
     url = reverse("planning:timetable", args=[2019])
     client.get(url)  # warm the session
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
         client.get(url)
