@@ -143,7 +143,7 @@ def merge_conflict(current, theirs, raw_cells):
     """After a refused stale save: the saved values with this person's edits on top.
 
     `current` is the saved typed values, `theirs` the changes others made since this person's
-    version (newest first), `raw_cells` what this person sent. Returns (merged texts, the cells
+    version (oldest first), `raw_cells` what this person sent. Returns (merged texts, the cells
     this person changed, the cells both changed)."""
     base = dict(current)
     for change in reversed(theirs):

@@ -1,36 +1,51 @@
-"""Totals, derived columns and checks, tested against Bedfordshire CCG's 2019/20 plan."""
+"""The evaluation of a return (totals, derived columns and checks), tested against Bedfordshire
+CCG's 2019/20 plan. `evaluation` reads nothing from the database: the grids are loaded once by the
+shared `grids` fixture."""
 
 from decimal import Decimal
 
 import pytest
 
-from planning.models import Template
-from planning.template_loader import load_all
 from submissions.demo import seed_figures
 from submissions.returns.evaluation import (
     check_computed,
     check_rules,
     check_typed_derived,
+    evaluate,
     parse_cell,
     parse_typed,
 )
-from submissions.returns.selectors import grid_for_template
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def grids():
-    load_all()
-    return {
-        t.code: grid_for_template(t) for t in Template.objects.filter(round__financial_year=2019)
-    }
 
 
 def computed(grid, cells):
     typed, errors = parse_typed(grid, cells)
     assert errors == []
     return grid.compute(typed)
+
+
+def test_evaluation_needs_no_database_once_the_grid_is_loaded(grids, django_assert_num_queries):
+    finance = computed(grids["finance"], seed_figures.finance_cells())
+    typed, errors = parse_typed(grids["activity"], seed_figures.activity_cells())
+    qipp_typed, _ = parse_typed(grids["qipp"], seed_figures.qipp_cells())
+    with django_assert_num_queries(0):
+        activity = evaluate(grids["activity"], typed, {})
+        qipp = evaluate(grids["qipp"], qipp_typed, {"finance": finance})
+    assert errors == [] and activity.errors == [] and qipp.errors == []
+    for line in seed_figures.ACTIVITY_TOTALS:
+        assert activity.values[(line, "plan")] == seed_figures.ACTIVITY[line][6]
+    assert activity.values[("total_referrals", "plan")] == 163952
+    assert activity.values[("total_outpatients", "plan")] == 401153
+    assert activity.typed == typed
+    # Warnings only: growth more than 5 points from last year's on the lines the seed shows it.
+    assert {w.key for w in activity.warnings} == {
+        f"growth_against_last_year:{line}"
+        for line, row in seed_figures.ACTIVITY.items()
+        if abs(Decimal(row[7]) - Decimal(row[8])) > 5
+    }
+    assert qipp.values[("total", "gross")] == seed_figures.QIPP_TOTAL[0]
+    assert [w.key for w in qipp.warnings] == ["gross_reasonableness"]
 
 
 @pytest.mark.parametrize("line", list(seed_figures.ACTIVITY))

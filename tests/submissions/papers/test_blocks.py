@@ -1,0 +1,104 @@
+"""The data blocks of a paper, read from the returns without rendering: Bedfordshire's published
+summary of spend, a missing return, partners' returns outstanding, and only the blocks chosen."""
+
+import pytest
+
+from planning.models import Membership, Organisation
+from submissions.demo import seed_figures
+from submissions.papers.blocks import paper_data
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Bedfordshire CCG's 2019/20 budget as published (£000): DOMAIN.md, "Figures to test against".
+PUBLISHED_BUDGET = {
+    "Total income": "681,172",
+    "Acute services": "359,072",
+    "Mental health services": "61,128",
+    "Community health services": "42,291",
+    "Continuing care services": "38,655",
+    "Primary care services": "73,909",
+    "Primary care co-commissioning (delegated)": "64,120",
+    "Other programme services": "20,474",
+    "Total commissioned expenditure": "659,649",
+    "Contingency": "3,406",
+    "Other reserves": "2,109",
+    "Total reserves": "5,515",
+    "Running costs": "9,908",
+    "Surplus (control total)": "6,100",
+}
+
+
+def test_summary_of_spend_holds_bedfordshires_published_figures(beds):
+    paper = factories.paper(organisation=beds, blocks=["summary_of_spend"])
+
+    block = paper_data(paper)["summary_of_spend"]
+
+    assert block["template"] == "Finance plan" and block["status"] == "Submitted"
+    assert block["columns"] == [
+        "2019/20 budget",
+        "2018/19 forecast outturn",
+        "Variance",
+        "Variance %",
+    ]
+    rows = {row["label"]: row for row in block["rows"]}
+    assert {label: rows[label]["cells"][0] for label in PUBLISHED_BUDGET} == PUBLISHED_BUDGET
+    assert rows["Total commissioned expenditure"]["cells"] == [
+        "659,649",
+        "579,073",
+        "80,576",
+        "12.2%",
+    ]
+    assert rows["Surplus (control total)"]["cells"][:3] == ["6,100", "10,000", "(3,900)"]
+    assert rows["Total commissioned expenditure"]["total"]
+    assert not rows["Acute services"]["total"]
+
+
+def test_a_block_whose_return_is_not_submitted_says_it_is_missing(blmk):
+    luton = factories.luton(in_system=blmk)
+    factories.saved_return(luton, "finance", seed_figures.finance_cells())  # saved, not submitted
+    paper = factories.paper(organisation=luton, blocks=["summary_of_spend", "qipp"])
+
+    data = paper_data(paper)
+
+    assert data["summary_of_spend"] == {"missing": True, "template": "Finance plan"}
+    assert data["qipp"] == {"missing": True, "template": "QIPP plan"}
+
+
+def test_outstanding_lists_each_partners_returns_not_yet_submitted(beds, blmk):
+    luton = factories.luton(in_system=blmk)
+    factories.submitted_return(luton, "qipp", seed_figures.qipp_cells())
+    hospital = factories.organisation(
+        "RC1", kind=Organisation.Kind.ACUTE, name="Bedford Hospital NHS Trust"
+    )
+    factories.membership(hospital, blmk, role=Membership.Role.PROVIDER)
+    paper = factories.paper(organisation=beds, blocks=["outstanding"])
+
+    rows = paper_data(paper)["outstanding"]
+
+    assert {row["system"] for row in rows} == {"BLMK"}
+    outstanding = {(row["organisation"], row["template"]) for row in rows}
+    later = (
+        "Primary care workforce plan",
+        "Performance trajectories",
+        "Operational plan narrative",
+    )
+    assert outstanding == {
+        *(("NHS Bedfordshire CCG", name) for name in later),
+        ("NHS Luton CCG", "Finance plan"),
+        ("NHS Luton CCG", "Activity plan"),
+        *(("NHS Luton CCG", name) for name in later),
+        ("Bedford Hospital NHS Trust", "Activity plan"),
+        ("Bedford Hospital NHS Trust", "Performance trajectories"),
+        ("Bedford Hospital NHS Trust", "Operational plan narrative"),
+    }
+
+
+def test_only_the_chosen_blocks_appear(beds):
+    paper = factories.paper(organisation=beds, blocks=["qipp", "timetable"])
+
+    data = paper_data(paper)
+
+    assert set(data) == {"cover", "subject", "round", "qipp", "timetable"}
+    assert data["qipp"]["template"] == "QIPP plan"
+    assert data["cover"]["title"] == paper.title and data["subject"] == "NHS Bedfordshire CCG"

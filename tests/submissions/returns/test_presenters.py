@@ -1,0 +1,244 @@
+"""What the return pages show, built by `presenters` from evaluations and saved rows, without HTTP:
+the list's rows, the data entry grid, the merge after a stale save and the draft/final comparison."""
+
+from decimal import Decimal
+
+import pytest
+
+from submissions.demo import seed_figures
+from submissions.models import Change
+from submissions.returns.evaluation import Message, evaluate, parse_typed
+from submissions.returns.presenters import (
+    comparison,
+    entry_sections,
+    merge_conflict,
+    return_list_rows,
+    typed_from_raw,
+)
+from submissions.returns.selectors import returns_for_organisations
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+GP_FOT = ("gp_referrals", "fot")
+OTHER_FOT = ("other_referrals", "fot")
+GP_TREND = ("gp_referrals", "trend")
+
+
+def in_order(templates):
+    return sorted(templates.values(), key=lambda t: t.order)
+
+
+def evaluation_of(grid, cells, other_values=None):
+    typed, errors = parse_typed(grid, cells)
+    assert errors == []
+    return evaluate(grid, typed, other_values)
+
+
+def entry_cells(sections):
+    """{(line code, column code): cell} of the data entry grid."""
+    return {
+        (cell["line"].code, cell["column"].code): cell
+        for s in sections
+        for row in s["rows"]
+        for cell in row["cells"]
+    }
+
+
+def compared_cells(result):
+    """{(line code, column code): cell} of a comparison."""
+    return {
+        (row["line"].code, column.code): cell
+        for s in result["sections"]
+        for row in s["rows"]
+        for column, cell in zip(s["columns"], row["cells"], strict=True)
+    }
+
+
+def value_change(grid, key, old, new):
+    """A saved change of one activity cell, as `selectors.changes_since` gives it (unsaved here)."""
+    line, column = key
+    return Change(
+        kind=Change.Kind.VALUE,
+        line=grid.lines_by_code()[line],
+        column=grid.columns_by_key()[("growth", column)],
+        old=old,
+        new=new,
+    )
+
+
+# The list of returns ------------------------------------------------------------------------------
+
+
+def test_list_rows_hold_only_the_templates_an_organisation_completes(templates, bedfordshire):
+    trust = factories.organisation("RC1", kind="acute")
+    council = factories.organisation("LA1", kind="local_authority")
+
+    rows = return_list_rows([bedfordshire, trust, council], in_order(templates), {})
+
+    assert [row["organisation"] for row in rows] == [
+        bedfordshire,
+        trust,
+    ]  # the council completes none
+    trust_cells = [(c["template"].code, c["stage"].value) for c in rows[1]["cells"]]
+    assert trust_cells == [
+        ("activity", "draft"),
+        ("activity", "final"),
+        ("performance", "draft"),
+        ("performance", "final"),
+        ("narrative", "draft"),
+        ("narrative", "final"),
+    ]
+
+
+def test_list_rows_have_a_cell_per_template_and_stage_with_the_saved_return_or_none(
+    templates, round_2019, bedfordshire, beds_lead
+):
+    ret = factories.saved_return(bedfordshire, "activity", {GP_FOT: "1"}, lead=beds_lead)
+    existing = returns_for_organisations(organisations=[bedfordshire], round_=round_2019)
+
+    [row] = return_list_rows([bedfordshire], in_order(templates), existing)
+
+    cells = {(c["template"].code, c["stage"].value): c["ret"] for c in row["cells"]}
+    assert len(cells) == 2 * len(templates)  # a CCG completes every template, draft and final
+    assert cells.pop(("activity", "draft")) == ret
+    assert set(cells.values()) == {None}
+
+
+# The data entry grid ------------------------------------------------------------------------------
+
+
+def test_entry_grid_shows_typed_text_as_typed_even_when_it_is_not_a_number(grids):
+    raw = {
+        **seed_figures.activity_cells(),
+        ("gp_referrals", "transformation"): "(4,227)",
+        ("day_case", "trend"): "5,17B",
+    }
+    evaluation = evaluate(grids["activity"], typed_from_raw(raw))
+
+    cells = entry_cells(entry_sections(evaluation, raw_cells=raw))
+
+    assert cells[("gp_referrals", "transformation")]["display"] == "(4,227)"
+    assert cells[("day_case", "trend")]["display"] == "5,17B"
+    assert cells[GP_FOT]["display"] == "94,810"
+    # Totals are computed around what was typed: (4,227) counts as -4,227.
+    assert cells[("total_referrals", "plan")]["display"] == "163,952"
+
+
+def test_entry_grid_formats_computed_totals_and_keeps_every_typed_decimal(grids):
+    cells_typed = {**seed_figures.activity_cells(), ("gp_referrals", "last_year_growth"): "7.04"}
+    evaluation = evaluation_of(grids["activity"], cells_typed)
+
+    cells = entry_cells(entry_sections(evaluation))
+
+    assert cells[("total_referrals", "plan")]["display"] == "163,952"
+    assert cells[("total_outpatients", "plan")]["display"] == "401,153"
+    assert cells[("total_referrals", "growth")]["display"] == "2.5"  # a % to one decimal place
+    assert cells[("gp_referrals", "growth")]["display"] == "2.9"
+    assert cells[("gp_referrals", "last_year_growth")]["display"] == "7.04"  # typed, so exact
+    assert cells[GP_FOT]["display"] == "94,810"
+    assert not cells[("total_referrals", "fot")]["is_input"]
+    assert cells[("total_referrals", "last_year_growth")]["is_input"]  # a rate is not summed
+    assert cells[GP_FOT]["name"] == "cell:gp_referrals:fot"
+    assert cells[GP_FOT]["id"] == "cell-gp_referrals-fot"
+
+
+def test_a_message_lands_on_its_cell_and_a_problem_comes_before_a_warning(grids):
+    evaluation = evaluation_of(grids["activity"], seed_figures.activity_cells())
+    not_a_number = Message("error", "'5,17B' is not a number", "day_case", "trend")
+    on_a_warned_cell = Message("error", "Check this", "ae_type_1", "growth")
+    about_the_return = Message("error", "Submit the draft first")
+
+    cells = entry_cells(
+        entry_sections(evaluation, problems=[not_a_number, on_a_warned_cell, about_the_return])
+    )
+
+    assert cells[("day_case", "trend")]["message"] == not_a_number
+    assert cells[("ae_other", "growth")]["message"].key == "growth_against_last_year:ae_other"
+    assert cells[("ae_type_1", "growth")]["message"] == on_a_warned_cell
+    assert cells[GP_FOT]["message"] is None
+    assert about_the_return not in [cell["message"] for cell in cells.values()]
+
+
+def test_entry_grid_marks_the_cells_both_people_changed(grids):
+    evaluation = evaluation_of(grids["activity"], {GP_FOT: "1"})
+
+    cells = entry_cells(entry_sections(evaluation, conflict_cells={GP_FOT}))
+
+    assert [key for key, cell in cells.items() if cell["conflict"]] == [GP_FOT]
+
+
+# The merge after a stale save ---------------------------------------------------------------------
+
+
+def test_merge_keeps_their_change_and_puts_my_edits_on_top(grids):
+    # Both opened GP 94,810 and Other 65,085; they saved GP 90,000 first.
+    current = {GP_FOT: Decimal(90000), OTHER_FOT: Decimal(65085)}
+    theirs = [value_change(grids["activity"], GP_FOT, "94,810", "90,000")]
+    mine = {GP_FOT: "94,810", OTHER_FOT: "70,000", GP_TREND: "6,998"}
+
+    merged, changed_by_me, changed_by_both = merge_conflict(current, theirs, mine)
+
+    assert merged == {GP_FOT: "90,000", OTHER_FOT: "70,000", GP_TREND: "6,998"}
+    assert changed_by_me == {OTHER_FOT, GP_TREND}
+    assert changed_by_both == set()
+
+
+def test_merge_reports_a_cell_both_changed_and_shows_my_value_there(grids):
+    current = {GP_FOT: Decimal(90000), OTHER_FOT: Decimal(65085)}
+    theirs = [value_change(grids["activity"], GP_FOT, "94,810", "90,000")]
+    mine = {GP_FOT: "95,000", OTHER_FOT: ""}
+
+    merged, changed_by_me, changed_by_both = merge_conflict(current, theirs, mine)
+
+    assert merged == {GP_FOT: "95,000", OTHER_FOT: ""}  # clearing a cell is an edit too
+    assert changed_by_me == {GP_FOT, OTHER_FOT}
+    assert changed_by_both == {GP_FOT}
+
+
+def test_merge_compares_my_edits_with_the_version_i_started_from(grids):
+    # Two saves by others since: 94,810 -> 90,000 -> 91,000, oldest first as changes_since gives.
+    current = {GP_FOT: Decimal(91000)}
+    theirs = [
+        value_change(grids["activity"], GP_FOT, "94,810", "90,000"),
+        value_change(grids["activity"], GP_FOT, "90,000", "91,000"),
+    ]
+
+    merged, changed_by_me, changed_by_both = merge_conflict(current, theirs, {GP_FOT: "94,810"})
+
+    assert merged == {GP_FOT: "91,000"}  # I did not touch it, so their latest value stands
+    assert changed_by_me == set() and changed_by_both == set()
+
+
+# The draft and final side by side -----------------------------------------------------------------
+
+
+def test_comparison_marks_the_cells_that_differ_and_counts_only_typed_ones(grids):
+    draft = evaluation_of(grids["qipp"], {("acute", "gross"): "100", ("community", "gross"): "5"})
+    final = evaluation_of(grids["qipp"], {("acute", "gross"): "120", ("community", "gross"): "5"})
+
+    result = comparison(draft, final, {}, {})
+
+    cells = compared_cells(result)
+    assert cells[("acute", "gross")] == {"draft": "100", "final": "120", "differs": True}
+    assert cells[("total", "gross")] == {"draft": "105", "final": "125", "differs": True}
+    assert cells[("total", "net")]["differs"]  # computed, so marked but not counted
+    assert not cells[("community", "gross")]["differs"]
+    assert [key for key, cell in cells.items() if cell["differs"]] == [
+        ("acute", "gross"),
+        ("acute", "net"),
+        ("total", "gross"),
+        ("total", "net"),
+    ]
+    assert result["changed"] == 1
+
+
+def test_comparison_shows_both_answers_to_each_question(grids):
+    empty = evaluate(grids["narrative"], {})
+
+    result = comparison(empty, empty, {"main_priorities": "Urgent care"}, {"main_risks": "Staff"})
+
+    answers = {n["line"].code: (n["draft"], n["final"]) for n in result["narratives"]}
+    assert answers["main_priorities"] == ("Urgent care", "")
+    assert answers["main_risks"] == ("", "Staff")
+    assert result["sections"] == [] and result["changed"] == 0
