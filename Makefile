@@ -40,6 +40,7 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/render_paper.py
 	$(PY) bench/build_system_plan.py
+	$(PY) bench/plan_latency.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

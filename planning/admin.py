@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
+from .forms import MembershipForm
 from .models import Membership, Milestone, Organisation, Region, Role, Round, System
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["organisation"]
 
@@ -35,6 +37,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["organisation", "system", "role", "share", "first_year", "last_year"]
     list_filter = ["system", "role"]
     search_fields = ["organisation__name", "organisation__ods_code"]

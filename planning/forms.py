@@ -1,9 +1,11 @@
 """Forms for planning pages. Forms validate shape; services apply the rules."""
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from .models import Milestone
+from .models import Membership, Milestone
 
 
 class LocalMilestoneForm(forms.ModelForm):
@@ -55,3 +57,30 @@ class LocalMilestoneForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", "The end date must be on or after the date.")
         return cleaned
+
+
+class ShareField(forms.DecimalField):
+    """A membership share typed as a decimal (0.5) or a fraction (1/3), kept to 12 places."""
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if isinstance(text, str) and "/" in text:
+            top, _, bottom = text.partition("/")
+            try:
+                fraction = Decimal(top.strip()) / Decimal(bottom.strip())
+            except (InvalidOperation, ZeroDivisionError):
+                raise forms.ValidationError("Enter a share such as 0.5 or 1/3.") from None
+            return fraction.quantize(Decimal(1).scaleb(-12), rounding=ROUND_HALF_UP)
+        return super().to_python(value)
+
+
+class MembershipForm(forms.ModelForm):
+    share = ShareField(
+        max_digits=13,
+        decimal_places=12,
+        help_text="0.5, or a fraction such as 1/3.",
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "system", "role", "share", "first_year", "last_year"]

@@ -1,8 +1,15 @@
-"""How figures are shown: thousands separators, and decimals by unit, as the seed papers show them."""
+"""How figures are shown: thousands separators, and decimals by unit, as the seed papers show them.
 
-from decimal import ROUND_HALF_UP, Decimal
+The rounding is the template language's (planning/templates_data/README.md, "Rounding"): half up at
+the unit's precision, % 1 place, WTE 2, £000 and counts whole; planning/formulas.py has it once, for
+these figures, for the rules' comparisons and as the model static/js/grid.js follows.
+"""
 
-PLACES = {"%": 1, "WTE": 2}
+from decimal import Decimal
+
+from planning.formulas import PLACES, places_of, round_half_up
+
+__all__ = ["PLACES", "format_bracketed", "format_value", "neutralise"]
 
 
 def format_value(value, unit, *, exact=False):
@@ -13,11 +20,8 @@ def format_value(value, unit, *, exact=False):
     if exact:
         text = f"{value.normalize():,f}" if value != value.to_integral_value() else f"{value:,.0f}"
         return text
-    places = PLACES.get(unit, 0)
-    quantum = Decimal(1).scaleb(-places)
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # never "-0"
+    places = places_of(unit)
+    rounded = round_half_up(value, places)  # never "-0"
     return f"{rounded:,.{places}f}"
 
 

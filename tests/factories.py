@@ -21,6 +21,8 @@ from planning.template_loader import load_all
 from submissions.demo.returns import fill
 from submissions.models import Paper, Return
 from submissions.papers.services import paper_render_now
+from submissions.plans.selectors import plan_inputs, settled
+from submissions.plans.services import plan_approve
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -201,3 +203,11 @@ def rendered(paper):
     render = paper_render_now(paper=paper)
     assert render.status == "ready", render.error
     return render
+
+
+def approve(plan, user, note="Approved without them for this test"):
+    """Approve a plan version through the service, naming every partner without an accepted
+    submission (as the confirmation page makes the lead do)."""
+    now = plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
+    unsettled = [i["organisation_id"] for i in now if not settled(i)]
+    return plan_approve(user=user, plan=plan, exceptions=unsettled, note=note)

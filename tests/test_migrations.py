@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from planning.models import Membership
 from submissions.models import Return, Value
+from submissions.returns.selectors import submitted_values
 
 # The schema of the last release: the newest migration of each app when it shipped. Move these on
 # with each release, so this test always upgrades a database as real ones will be upgraded.
@@ -63,3 +64,6 @@ def test_a_return_saved_under_the_released_schema_survives_migrating_to_the_curr
     assert (saved.organisation.ods_code, saved.status, saved.version) == ("06F", "submitted", 3)
     assert Value.objects.get(ret=saved).value == Decimal("94810")
     assert Membership.objects.get().share == Decimal("0.5")
+    # A return that stood submitted gets its first submission: a frozen copy of its values.
+    assert saved.submission.number == 1 and saved.submission.return_version == 3
+    assert submitted_values(saved.submission) == {("gp_referrals", "fot"): Decimal("94810")}

@@ -92,10 +92,12 @@ class Membership(models.Model):
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     share = models.DecimalField(
-        max_digits=4,
-        decimal_places=3,
+        max_digits=13,
+        decimal_places=12,
         default=Decimal("1"),
-        help_text="Fraction of the organisation counted in this system, more than 0 and at most 1.",
+        help_text="Fraction of the organisation counted in this system, more than 0 and at most 1: "
+        "0.5, or a fraction such as 1/3 (kept to 12 decimal places, so three thirds make a whole "
+        "to within a millionth of £1).",
     )
     first_year = models.PositiveSmallIntegerField(
         help_text="First financial year of the membership: 2019 for 2019/20."

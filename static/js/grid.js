@@ -6,8 +6,10 @@
  * without this module. With it:
  *
  * - totals (line formulas) and derived columns (column formulas) update as people type, following
- *   the same rules as the server (submissions/calculation.py, planning/formulas.py and
- *   submissions/checks.py `parse_cell`);
+ *   the same rules as the server (submissions/returns/evaluation.py `TemplateGrid.compute` and
+ *   `parse_cell`, planning/formulas.py, submissions/formatting.py): decimal arithmetic as Python's
+ *   decimal module does it, the same blanks (planning/templates_data/README.md) and the same
+ *   rounding, half up at the unit's precision, so a figure reads the same while typing as after saving;
  * - a cell the server would reject gets `app-cell--invalid` (no error text: the server explains);
  * - values get thousands separators when a cell loses focus;
  * - arrow keys and Enter move between cells;
@@ -15,7 +17,10 @@
  * - leaving the page with unsaved changes asks for confirmation.
  *
  * It is an ES module with no dependencies; nothing is ever eval-ed (the CSP forbids it anyway).
- * The pure parts (numbers, formulas, computation) are exported so they can be tested on their own.
+ * The pure parts (numbers, formulas, computation) are exported so they can be tested on their own:
+ * `computeGrid(definition, typed)` computes and formats a whole grid from what people typed, and
+ * tests/browser/test_grid_arithmetic_matches_the_server.py checks it against the server's
+ * evaluation with the shared table in tests/evaluation_table.py.
  */
 
 const GRID_SELECTOR = 'form[data-module="app-grid"]';
@@ -28,7 +33,7 @@ const SCROLL_CLASS = "app-grid-scroll";
  * Numbers people type
  * --------------------------------------------------------------------------------------------- */
 
-// The same limits and syntax as submissions/checks.py, so a cell marked valid here is accepted on save.
+// The same limits and syntax as evaluation.py `parse_cell`, so a cell marked valid here is accepted on save.
 const LIMIT = 1e12;
 const MAX_DECIMAL_PLACES = 4;
 // Also rules out NaN and Infinity, which Decimal would otherwise accept.
@@ -94,46 +99,167 @@ export function formatTyped(raw) {
   return text && valid ? groupThousands(text) : String(raw ?? "").trim();
 }
 
-/** How a computed value is shown: % to 1 dp, WTE to 2 dp, counts and £000 whole unless they have decimals. */
-export function formatValue(value, unit) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "";
-  if (unit === "%") return groupThousands(roundHalfUp(value, 1));
-  if (unit === "WTE") return groupThousands(roundHalfUp(value, 2));
-  return groupThousands(roundHalfUp(value, 0)); // counts and £000: whole numbers, as the server shows them
-}
+/** Decimal places a figure is shown and compared at, as planning/formulas.py `PLACES`. */
+const PLACES = { "%": 1, WTE: 2 };
 
 /**
- * Round half away from zero to `places` decimals, as a string. Going through 15 significant digits
- * first drops binary noise, so 1.005 rounds to 1.01 as it would in decimal arithmetic.
+ * How a computed value is shown, as submissions/formatting.py `format_value`: % to 1 place, WTE to
+ * 2, counts and £000 whole, rounded half up (a half away from zero) on the decimal value, with
+ * thousands separators and never "-0". `value` is a decimal (from this module's arithmetic), a
+ * number or a numeric string; blank (null) shows as "".
  */
-function roundHalfUp(value, places) {
-  const scaled = Number((Math.abs(value) * 10 ** places).toPrecision(15));
-  const rounded = Math.round(scaled);
-  const text = (rounded / 10 ** places).toFixed(places);
-  return value < 0 && rounded !== 0 ? `-${text}` : text;
+export function formatValue(value, unit) {
+  const decimal = toDecimal(value);
+  if (decimal === null) return "";
+  return groupThousands(roundHalfUp(decimal, PLACES[unit] ?? 0));
+}
+
+/** A decimal rounded half up (away from zero) to `places` decimals, as a string: 8.75 -> '8.8'. */
+function roundHalfUp(decimal, places) {
+  let magnitude = decimal.coefficient < 0n ? -decimal.coefficient : decimal.coefficient;
+  const drop = -places - decimal.exponent;
+  if (drop > 0) {
+    const divisor = 10n ** BigInt(drop);
+    const remainder = magnitude % divisor;
+    magnitude /= divisor;
+    if (2n * remainder >= divisor) magnitude += 1n;
+  } else if (drop < 0) {
+    magnitude *= 10n ** BigInt(-drop);
+  }
+  const digits = magnitude.toString().padStart(places + 1, "0");
+  const integer = digits.slice(0, digits.length - places);
+  const text = places ? `${integer}.${digits.slice(digits.length - places)}` : integer;
+  return decimal.coefficient < 0n && magnitude !== 0n ? `-${text}` : text;
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Formulas: numbers, names, + - * /, brackets, unary minus, abs() min() max()
+ * Decimal arithmetic, as Python's decimal module with its default context: exact sums, differences
+ * and products, everything rounded to 28 significant digits (half even), division correctly
+ * rounded to 28 significant digits. A decimal is {coefficient: BigInt, exponent: number}, the
+ * value coefficient * 10 ** exponent. Floats would give 8.749999999999998 where the server has 8.75.
+ * --------------------------------------------------------------------------------------------- */
+
+const PRECISION = 28;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+const decimal = (coefficient, exponent) => ({ coefficient, exponent });
+
+/** A decimal from a number, a numeric string or a decimal; null for blank or anything else. */
+export function toDecimal(value) {
+  if (value === null || value === undefined || value === "") return null;
+  if (typeof value === "object" && typeof value.coefficient === "bigint") return value;
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  // String(number) is the shortest text that reads back as the same number: 0.1 is '0.1'.
+  const match = DECIMAL.exec(String(value).trim());
+  if (!match || !(match[2] || match[3])) return null;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
+  const coefficient = BigInt(`${sign === "-" ? "-" : ""}${whole || ""}${fraction}` || "0");
+  return rounded(decimal(coefficient, Number(exponent) - fraction.length));
+}
+
+/** Plain decimal text of a decimal, no exponent and no trailing zeros: '-1234.5'. */
+export function decimalText(value) {
+  const d = toDecimal(value);
+  if (d === null) return null;
+  const negative = d.coefficient < 0n;
+  let digits = (negative ? -d.coefficient : d.coefficient).toString();
+  let text;
+  if (d.exponent >= 0) {
+    text = digits === "0" ? "0" : digits + "0".repeat(d.exponent);
+  } else {
+    digits = digits.padStart(-d.exponent + 1, "0");
+    const point = digits.length + d.exponent;
+    const fraction = digits.slice(point).replace(/0+$/, "");
+    text = fraction ? `${digits.slice(0, point)}.${fraction}` : digits.slice(0, point);
+  }
+  return negative && text !== "0" ? `-${text}` : text;
+}
+
+const digitCount = (n) => (n < 0n ? -n : n).toString().length;
+
+/** Round to PRECISION significant digits, half even; `sticky` says digits beyond were dropped. */
+function rounded(d, sticky = false) {
+  const excess = digitCount(d.coefficient) - PRECISION;
+  if (excess <= 0) return d;
+  const divisor = 10n ** BigInt(excess);
+  const negative = d.coefficient < 0n;
+  const magnitude = negative ? -d.coefficient : d.coefficient;
+  let quotient = magnitude / divisor;
+  const twice = 2n * (magnitude % divisor);
+  if (twice > divisor || (twice === divisor && (sticky || quotient % 2n === 1n))) quotient += 1n;
+  return decimal(negative ? -quotient : quotient, d.exponent + excess);
+}
+
+function aligned(a, b) {
+  const exponent = Math.min(a.exponent, b.exponent);
+  return [
+    a.coefficient * 10n ** BigInt(a.exponent - exponent),
+    b.coefficient * 10n ** BigInt(b.exponent - exponent),
+    exponent,
+  ];
+}
+
+const add = (a, b) => {
+  const [x, y, exponent] = aligned(a, b);
+  return rounded(decimal(x + y, exponent));
+};
+const negate = (a) => decimal(-a.coefficient, a.exponent);
+const subtract = (a, b) => add(a, negate(b));
+const multiply = (a, b) => rounded(decimal(a.coefficient * b.coefficient, a.exponent + b.exponent));
+const compare = (a, b) => {
+  const [x, y] = aligned(a, b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** a / b correctly rounded to PRECISION digits; null when b is zero (the server gives blank). */
+function divide(a, b) {
+  if (b.coefficient === 0n) return null;
+  if (a.coefficient === 0n) return decimal(0n, 0);
+  const negative = a.coefficient < 0n !== b.coefficient < 0n;
+  const x = a.coefficient < 0n ? -a.coefficient : a.coefficient;
+  const y = b.coefficient < 0n ? -b.coefficient : b.coefficient;
+  // Enough digits for PRECISION and a rounding digit; the remainder is the sticky rest.
+  const shift = Math.max(0, PRECISION + 2 + digitCount(y) - digitCount(x));
+  const scaled = x * 10n ** BigInt(shift);
+  const quotient = scaled / y;
+  const sticky = scaled % y !== 0n;
+  const result = decimal(negative ? -quotient : quotient, a.exponent - b.exponent - shift);
+  return rounded(result, sticky);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Formulas, as planning/formulas.py: numbers, names (`a`, `line.column`, `template:line.column`),
+ * + - * /, brackets, unary minus, abs() min() max() sum(), and for rules the comparisons
+ * < <= > >= == != combined with and, or, not (Python's precedence: or < and < not < comparisons)
  * --------------------------------------------------------------------------------------------- */
 
 const FUNCTIONS = {
-  abs: (x) => Math.abs(x),
-  min: (...xs) => (xs.length ? Math.min(...xs) : null),
-  max: (...xs) => (xs.length ? Math.max(...xs) : null),
+  abs: (x) => (x.coefficient < 0n ? negate(x) : x),
+  min: (...xs) => (xs.length ? xs.reduce((a, b) => (compare(b, a) < 0 ? b : a)) : null),
+  max: (...xs) => (xs.length ? xs.reduce((a, b) => (compare(b, a) > 0 ? b : a)) : null),
+  // Adds its arguments counting a blank as 0 (as Excel's SUM): a bridge column left empty.
+  sum: (...xs) => xs.reduce((a, b) => add(a, b ?? ZERO), ZERO),
 };
+const BLANK_AS_ZERO = new Set(["sum"]);
+const ZERO = decimal(0n, 0);
+const ONE = decimal(1n, 0);
 
-const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)|(\S))/y;
+const TOKEN =
+  /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?::[A-Za-z_]\w*)?(?:\.[A-Za-z_]\w*)?)|(<=|>=|==|!=|\S))/y;
+const SYMBOLS = new Set(["+", "-", "*", "/", "(", ")", ",", "<", "<=", ">", ">=", "==", "!="]);
+const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
+const KEYWORDS = new Set(["and", "or", "not"]);
 
 function tokenise(source) {
   const tokens = [];
   TOKEN.lastIndex = 0;
   let match;
   while (TOKEN.lastIndex < source.length && (match = TOKEN.exec(source))) {
-    if (match[1] !== undefined) tokens.push({ type: "number", value: Number(match[1]) });
-    else if (match[2] !== undefined) tokens.push({ type: "name", value: match[2] });
-    else if (match[3] !== undefined) {
-      if (!"+-*/(),".includes(match[3])) throw new SyntaxError(`Unexpected ${match[3]} in ${source}`);
+    if (match[1] !== undefined) tokens.push({ type: "number", value: toDecimal(match[1]) });
+    else if (match[2] !== undefined) {
+      tokens.push(KEYWORDS.has(match[2]) ? { type: match[2] } : { type: "name", value: match[2] });
+    } else if (match[3] !== undefined) {
+      if (!SYMBOLS.has(match[3])) throw new SyntaxError(`Unexpected ${match[3]} in ${source}`);
       tokens.push({ type: match[3] });
     }
   }
@@ -142,19 +268,65 @@ function tokenise(source) {
 }
 
 /**
- * Parse a formula into {names, evaluate(lookup)}. `lookup(name)` gives a number or null; the result
- * is null when anything it needs is null or when it divides by zero, as in planning/formulas.py.
+ * Parse a formula into {names, required, evaluate(lookup, {places})}. `lookup(name)` gives a
+ * decimal, a number or null; the result is a decimal (true or false for a rule), or null when
+ * anything it needs is null (except inside sum(), where a blank counts as 0) or when it divides by
+ * zero, as in planning/formulas.py. `names` lists every name, `required` those outside sum(), the
+ * ones whose blank makes the result blank. With `places`, both sides of every comparison are
+ * rounded half up to that many decimals before they are compared, as `Formula.evaluate(places=)`.
  */
 export function parseFormula(source) {
   const tokens = tokenise(source);
   const names = [];
+  const required = [];
   let position = 0;
+  let insideSum = 0;
 
   const peek = () => tokens[position].type;
   const take = (type) => {
     if (peek() !== type) throw new SyntaxError(`Expected ${type} in ${source}`);
     return tokens[position++];
   };
+
+  // disjunction := conjunction ("or" conjunction)*
+  function disjunction() {
+    const values = [conjunction()];
+    while (peek() === "or") {
+      position++;
+      values.push(conjunction());
+    }
+    return values.length === 1 ? values[0] : { op: "or", values };
+  }
+
+  // conjunction := inversion ("and" inversion)*
+  function conjunction() {
+    const values = [inversion()];
+    while (peek() === "and") {
+      position++;
+      values.push(inversion());
+    }
+    return values.length === 1 ? values[0] : { op: "and", values };
+  }
+
+  // inversion := "not" inversion | comparison
+  function inversion() {
+    if (peek() === "not") {
+      position++;
+      return { op: "not", operand: inversion() };
+    }
+    return comparison();
+  }
+
+  // comparison := expression (("<" | "<=" | ">" | ">=" | "==" | "!=") expression)*, chained as in Python
+  function comparison() {
+    const first = expression();
+    const rest = [];
+    while (COMPARISONS.has(peek())) {
+      const op = tokens[position++].type;
+      rest.push([op, expression()]);
+    }
+    return rest.length ? { op: "compare", first, rest } : first;
+  }
 
   // expression := term (("+" | "-") term)*
   function expression() {
@@ -185,7 +357,7 @@ export function parseFormula(source) {
     return primary();
   }
 
-  // primary := number | name | function "(" arguments ")" | "(" expression ")"
+  // primary := number | name | function "(" arguments ")" | "(" disjunction ")"
   function primary() {
     const token = tokens[position];
     if (token.type === "number") {
@@ -196,60 +368,114 @@ export function parseFormula(source) {
       position++;
       if (peek() === "(") return call(token.value);
       if (!names.includes(token.value)) names.push(token.value);
+      if (!insideSum && !required.includes(token.value)) required.push(token.value);
       return { op: "name", name: token.value };
     }
     take("(");
-    const node = expression();
+    const node = disjunction();
     take(")");
     return node;
   }
 
   function call(name) {
     if (!Object.hasOwn(FUNCTIONS, name)) throw new SyntaxError(`Unknown function ${name} in ${source}`);
+    const blankAsZero = BLANK_AS_ZERO.has(name);
+    if (blankAsZero) insideSum++;
     take("(");
     const args = [];
     if (peek() !== ")") {
-      args.push(expression());
+      args.push(disjunction());
       while (peek() === ",") {
         position++;
-        args.push(expression());
+        args.push(disjunction());
       }
     }
     take(")");
+    if (blankAsZero) insideSum--;
     return { op: "call", name, args };
   }
 
-  const tree = expression();
+  const tree = disjunction();
   take("end");
-  return { source, names, evaluate: (lookup) => evaluate(tree, lookup) };
+  return {
+    source,
+    names,
+    required,
+    evaluate: (lookup, { places = null } = {}) => evaluate(tree, lookup, places),
+  };
 }
 
-function evaluate(node, lookup) {
+/** A comparison's result used as a number, as Python does with True and False: 1 and 0. */
+const asDecimal = (value) => (typeof value === "boolean" ? (value ? ONE : ZERO) : value);
+const truthy = (value) => (typeof value === "boolean" ? value : value.coefficient !== 0n);
+
+function evaluate(node, lookup, places) {
   switch (node.op) {
     case "number":
       return node.value;
     case "name":
-      return lookup(node.name) ?? null;
+      return toDecimal(lookup(node.name));
     case "unary-":
     case "unary+": {
-      const value = evaluate(node.operand, lookup);
+      const value = evaluate(node.operand, lookup, places);
       if (value === null) return null;
-      return node.op === "unary-" ? -value : value;
+      return node.op === "unary-" ? negate(asDecimal(value)) : value;
+    }
+    case "not": {
+      const value = evaluate(node.operand, lookup, places);
+      return value === null ? null : !truthy(value);
+    }
+    case "and":
+    case "or": {
+      // Every part is worked out, and a blank anywhere leaves the rule unapplied, as on the server.
+      const values = node.values.map((value) => evaluate(value, lookup, places));
+      if (values.includes(null)) return null;
+      return node.op === "and" ? values.every(truthy) : values.some(truthy);
+    }
+    case "compare": {
+      let left = side(node.first, lookup, places);
+      for (const [op, comparator] of node.rest) {
+        const right = side(comparator, lookup, places);
+        if (left === null || right === null) return null;
+        const order = compare(asDecimal(left), asDecimal(right));
+        const holds = {
+          "<": order < 0,
+          "<=": order <= 0,
+          ">": order > 0,
+          ">=": order >= 0,
+          "==": order === 0,
+          "!=": order !== 0,
+        }[op];
+        if (!holds) return false;
+        left = right;
+      }
+      return true;
     }
     case "call": {
-      const args = node.args.map((arg) => evaluate(arg, lookup));
-      return args.includes(null) ? null : FUNCTIONS[node.name](...args);
+      const args = node.args.map((arg) => evaluate(arg, lookup, places));
+      if (BLANK_AS_ZERO.has(node.name)) {
+        return FUNCTIONS[node.name](...args.filter((arg) => arg !== null).map(asDecimal));
+      }
+      return args.includes(null) ? null : FUNCTIONS[node.name](...args.map(asDecimal));
     }
     default: {
-      const left = evaluate(node.left, lookup);
-      const right = evaluate(node.right, lookup);
+      const left = evaluate(node.left, lookup, places);
+      const right = evaluate(node.right, lookup, places);
       if (left === null || right === null) return null;
-      if (node.op === "+") return left + right;
-      if (node.op === "-") return left - right;
-      if (node.op === "*") return left * right;
-      return right === 0 ? null : left / right;
+      const [a, b] = [asDecimal(left), asDecimal(right)];
+      if (node.op === "+") return add(a, b);
+      if (node.op === "-") return subtract(a, b);
+      if (node.op === "*") return multiply(a, b);
+      return divide(a, b);
     }
   }
+}
+
+/** One side of a comparison, rounded half up to `places` when given (a true or false is left alone). */
+function side(node, lookup, places) {
+  const value = evaluate(node, lookup, places);
+  if (places === null || value === null || typeof value === "boolean") return value;
+  return toDecimal(roundHalfUp(value, places));
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -260,8 +486,10 @@ export const cellKey = (line, column) => `${line}:${column}`;
 
 /**
  * Parse a section's line and column formulas once: {lines: Map code -> formula|null, columns: ...,
- * summed: Set of the typed columns that total lines add up}. A column with `sums_lines: false` (a
- * rate such as last year's growth %) is typed on total lines too, as Column.sums_lines on the server.
+ * summed: Set of the typed columns that total lines add up, madeFrom and needs: Map derived column
+ * -> Set of the typed (or summed) columns it is made from and of those it cannot do without (not
+ * inside sum()), through other derived columns}. A column with `sums_lines: false` (a rate such as
+ * last year's growth %) is typed on total lines too, as Column.sums_lines on the server.
  */
 export function compileSection(section) {
   const compile = (items) =>
@@ -271,7 +499,32 @@ export function compileSection(section) {
       .filter((column) => !column.formula && column.sums_lines !== false && column.sum_lines !== false)
       .map((column) => column.code),
   );
-  return { section, lines: compile(section.lines), columns: compile(section.columns), summed };
+  const columns = compile(section.columns);
+  const derived = [...columns].filter(([, formula]) => formula).map(([code]) => code);
+  const bases = (names) => new Map(derived.map((code) => [code, baseColumns(columns, code, names)]));
+  return {
+    section,
+    lines: compile(section.lines),
+    columns,
+    summed,
+    madeFrom: bases((formula) => formula.names),
+    needs: bases((formula) => formula.required),
+  };
+}
+
+/** The columns without a formula that derived column `code` reaches through `names(formula)`. */
+function baseColumns(columns, code, names, seen = new Set()) {
+  const bases = new Set();
+  for (const name of names(columns.get(code))) {
+    if (columns.get(name)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      baseColumns(columns, name, names, seen).forEach((base) => bases.add(base));
+    } else {
+      bases.add(name);
+    }
+  }
+  return bases;
 }
 
 /** Whether a cell is computed (a total in a column totals add up, or a derived column) rather than typed. */
@@ -281,9 +534,11 @@ export function isComputedCell(compiled, line, column) {
 }
 
 /**
- * Every cell of a compiled section: `typed(line, column)` gives what was typed (number or null).
- * Returns a Map cellKey -> number|null. First the totals of each typed column (totals may use totals),
- * then the derived columns of every line (derived columns may use derived columns).
+ * Every cell of a compiled section: `typed(line, column)` gives what was typed (a decimal, number
+ * or numeric string, or null). Returns a Map cellKey -> decimal|null. First the totals of each
+ * typed column (totals may use totals), then the derived columns of every line (derived columns
+ * may use derived columns). A total line counts a blank part as 0 unless every part is blank; a
+ * derived column is blank when any cell it is made from is blank (as TemplateGrid.compute).
  */
 export function computeSection(compiled, typed) {
   const values = new Map();
@@ -295,14 +550,14 @@ export function computeSection(compiled, typed) {
     const sums = compiled.summed.has(column);
     const lineValue = memoised((line, self) => {
       const formula = sums ? compiled.lines.get(line) : null;
-      return formula ? evaluateBlankAsZero(formula, self) : typed(line, column);
+      return formula ? evaluateBlankAsZero(formula, self) : toDecimal(typed(line, column));
     });
     for (const line of lineCodes) values.set(cellKey(line, column), lineValue(line));
   }
   for (const line of lineCodes) {
     const columnValue = memoised((column, self) => {
       const formula = compiled.columns.get(column);
-      return formula ? evaluateBlankAsZero(formula, self) : values.get(cellKey(line, column)) ?? null;
+      return formula ? formula.evaluate(self) : values.get(cellKey(line, column)) ?? null;
     });
     for (const column of derivedColumns) values.set(cellKey(line, column), columnValue(column));
   }
@@ -322,11 +577,166 @@ function memoised(compute) {
   return self;
 }
 
-/** A blank counts as 0 when at least one of the cells a formula refers to has a value. */
+/** A total line: blank when every part is blank, otherwise a blank part counts as 0. */
 function evaluateBlankAsZero(formula, lookup) {
   const parts = new Map(formula.names.map((name) => [name, lookup(name) ?? null]));
   if ([...parts.values()].every((value) => value === null)) return null;
-  return formula.evaluate((name) => parts.get(name) ?? 0);
+  return formula.evaluate((name) => parts.get(name) ?? ZERO);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Why a derived cell is blank, as presenters.blank_hints: a blank is not 0, and the page says so
+ * --------------------------------------------------------------------------------------------- */
+
+const NOTHING_TO_COMPARE_WITH = "Blank: nothing to compare with";
+
+/** "Blank: no 2018/19 forecast outturn yet", "Blank: no A or B yet", as presenters.blank_hint_text. */
+function blankHintText(missing) {
+  if (!missing.length) return NOTHING_TO_COMPARE_WITH;
+  const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} or ${missing.at(-1)}`;
+  return `Blank: no ${names} yet`;
+}
+
+/**
+ * The hint of a derived cell of `compiled`'s section on one line, `valueOf(column)` giving that
+ * line's values (decimal or null): null unless the cell is derived and blank although something it
+ * is made from has been given; then which figures it still needs ("Blank: no forecast outturn
+ * yet") or, when it needs none, that it divides by zero or by a blank total ("Blank: nothing to
+ * compare with"). A row nobody has started gets no hints.
+ */
+export function blankHint(compiled, column, valueOf) {
+  if (!compiled.columns.get(column) || valueOf(column) !== null) return null;
+  if ([...compiled.madeFrom.get(column)].every((base) => valueOf(base) === null)) return null;
+  const needs = compiled.needs.get(column);
+  const named = new Map((compiled.section.columns || []).map((c) => [c.code, c.in_sentence || c.label || c.code]));
+  const missing = [...compiled.columns.keys()].filter((code) => needs.has(code) && valueOf(code) === null);
+  return blankHintText(missing.map((code) => named.get(code)));
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * A whole grid and its rules, without a page
+ * --------------------------------------------------------------------------------------------- */
+
+/**
+ * A whole grid, computed and shown, from a definition (presenters.grid_definition's shape:
+ * {sections: [{code, columns: [{code, label, in_sentence, formula, unit, allow_negative,
+ * sums_lines}], lines: [{code, label, formula, unit, allow_negative}]}], rules: [...]}) and
+ * `typed`, {"line.column": what a person typed}. Returns {"line.column": {value, shown, computed,
+ * valid, hint}} for every cell of every section: `value` the decimal as plain text (null when
+ * blank), `shown` the text the page shows (a typed cell as typed with separators, a computed one
+ * rounded at its unit's precision), `computed` whether it is a total or derived cell, `valid` false
+ * where the server would refuse what was typed, `hint` why a derived cell is blank (or null). Pure:
+ * no page needed.
+ */
+export function computeGrid(definition, typed) {
+  const result = {};
+  for (const section of definition.sections || []) {
+    const compiled = compileSection(section);
+    const columns = new Map((section.columns || []).map((column) => [column.code, column]));
+    const lines = new Map((section.lines || []).map((line) => [line.code, line]));
+    const parsed = new Map();
+    const typedValue = (line, column) => {
+      const key = cellKey(line, column);
+      if (!parsed.has(key)) {
+        const raw = typed[`${line}.${column}`];
+        const allowNegative = allowsNegative(lines.get(line), columns.get(column));
+        parsed.set(key, parseCell(raw, { allowNegative }));
+      }
+      const { value, text } = parsed.get(key);
+      return value === null ? null : text;
+    };
+    const values = computeSection(compiled, typedValue);
+    for (const line of lines.keys()) {
+      const valueOf = (column) => values.get(cellKey(line, column)) ?? null;
+      for (const column of columns.keys()) {
+        const key = cellKey(line, column);
+        const value = values.get(key) ?? null;
+        const computed = isComputedCell(compiled, line, column);
+        const unit = columns.get(column).unit || lines.get(line).unit;
+        const raw = typed[`${line}.${column}`];
+        result[`${line}.${column}`] = {
+          value: decimalText(value),
+          shown: computed ? formatValue(value, unit) : formatTyped(raw),
+          computed,
+          valid: computed || (parsed.get(key)?.valid ?? true),
+          hint: blankHint(compiled, column, valueOf),
+        };
+      }
+    }
+  }
+  return result;
+}
+
+/** Each definition's rules, parsed once: [{rule, formula}]; a rule that cannot be read is skipped. */
+const compiledRules = new WeakMap();
+
+function rulesOf(definition) {
+  if (!compiledRules.has(definition)) {
+    const rules = [];
+    for (const rule of definition.rules || []) {
+      try {
+        rules.push({ rule, formula: parseFormula(rule.require) });
+      } catch (error) {
+        console.warn(`app-grid: rule ${rule.code} is checked on save only: ${error.message}`);
+      }
+    }
+    compiledRules.set(definition, rules);
+  }
+  return compiledRules.get(definition);
+}
+
+/**
+ * The messages of the definition's rules, as evaluation.check_rules gives them, from `values`,
+ * {"line.column": decimal, number, numeric text or null} (every cell, typed and computed). Returns
+ * [{severity, text, line, column, key, rule}] in the server's order: rule by rule, and line by
+ * line for a rule checked on each line. A rule fails only when its comparison is false: one that
+ * needs a blank cell, or divides by zero, is not applied. Both sides of every comparison are
+ * rounded half up at the precision of the unit of the rule's cell (£000 whole, % 1 place, WTE 2),
+ * so 0.5% of 600,050 (3,000.25) reads 3,000: a contingency of 3,000 passes and 2,999 warns. The
+ * definition holds only the rules the browser can check: a rule looking at another template
+ * (presenters.grid_definition's `rules_left_to_server`) is the server's alone.
+ */
+export function checkRules(definition, values) {
+  const valueOf = (line, column) => toDecimal(values[`${line}.${column}`] ?? null);
+  const sections = new Map((definition.sections || []).map((section) => [section.code, section]));
+  const units = new Map();
+  for (const section of sections.values()) {
+    for (const line of section.lines || []) {
+      for (const column of section.columns || []) units.set(`${line.code}.${column.code}`, column.unit || line.unit);
+    }
+  }
+  const placesOf = (unit) => PLACES[unit] ?? 0;
+  const messages = [];
+  for (const { rule, formula } of rulesOf(definition)) {
+    const message = (line, text) => ({
+      severity: rule.severity,
+      text,
+      line,
+      column: rule.each_line ? rule.cell : rule.cell.slice(rule.cell.indexOf(".") + 1),
+      key: rule.each_line ? `${rule.code}:${line}` : rule.code,
+      rule: rule.code,
+    });
+    if (rule.each_line) {
+      const section = sections.get(rule.section);
+      const column = (section?.columns || []).find((c) => c.code === rule.cell);
+      if (!column) continue;
+      for (const line of section.lines || []) {
+        const places = placesOf(column.unit || line.unit);
+        const ok = formula.evaluate((name) => valueOf(line.code, name), { places });
+        if (ok === false) messages.push(message(line.code, `${line.label ?? line.code}: ${rule.message}`));
+      }
+    } else {
+      const [line] = rule.cell.split(".", 1);
+      const lookup = (name) => {
+        if (name.includes(":")) return null; // another template's figure: the server's to check
+        const dot = name.indexOf(".");
+        return dot < 0 ? null : valueOf(name.slice(0, dot), name.slice(dot + 1));
+      };
+      const ok = formula.evaluate(lookup, { places: placesOf(units.get(rule.cell)) });
+      if (ok === false) messages.push(message(line, rule.message));
+    }
+  }
+  return messages;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -458,14 +868,18 @@ class Grid {
     const columnsByCode = new Map((compiled.section.columns || []).map((column) => [column.code, column]));
     const linesByCode = new Map((compiled.section.lines || []).map((line) => [line.code, line]));
 
+    // What was typed, as the decimal text the server keeps (a float would lose digits).
     const typed = (line, column) => {
       const cell = cells.get(cellKey(line, column));
       if (!cell) return null;
-      if (!(cell instanceof HTMLInputElement)) return parseCell(cell.textContent).value;
+      if (!(cell instanceof HTMLInputElement)) {
+        const { value, text } = parseCell(cell.textContent);
+        return value === null ? null : text;
+      }
       const allowNegative = allowsNegative(linesByCode.get(line), columnsByCode.get(column));
-      const { value, valid } = parseCell(cell.value, { allowNegative });
+      const { value, text, valid } = parseCell(cell.value, { allowNegative });
       markValidity(cell, valid);
-      return value;
+      return value === null ? null : text;
     };
     const values = computeSection(compiled, typed);
 

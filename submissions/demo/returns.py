@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Organisation, Role, Template
-from submissions.models import Return
+from submissions.models import Return, Submission
 from submissions.returns import services
 from submissions.returns.selectors import evaluation_of
 
@@ -62,6 +62,7 @@ def _fill(user, organisation, template, cells, *, submit, submitted_on=None, lat
     # The demo replays 2019: date the submission as it happened, not as today.
     moment = timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time(16, 30)))
     Return.objects.filter(pk=ret.pk).update(submitted_at=moment, is_late=late)
+    Submission.objects.filter(pk=ret.submission_id).update(submitted_at=moment, is_late=late)
     ret.changes.filter(kind="status").update(note="Late" if late else "")
 
 

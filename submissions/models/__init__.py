@@ -1,8 +1,16 @@
 """The submissions app's models, one module per concern; the tables and migrations are the app's."""
 
 from .papers import Paper, PaperRender
-from .plans import PlanContribution, PlanState, PlanValue, SystemPlan
-from .returns import Change, Explanation, NarrativeAnswer, Return, Value
+from .plans import PlanApproval, PlanContribution, PlanState, PlanValue, SystemPlan
+from .returns import (
+    Change,
+    Explanation,
+    NarrativeAnswer,
+    Return,
+    Submission,
+    SubmissionValue,
+    Value,
+)
 from .workbooks import Upload
 
 __all__ = [
@@ -11,10 +19,13 @@ __all__ = [
     "NarrativeAnswer",
     "Paper",
     "PaperRender",
+    "PlanApproval",
     "PlanContribution",
     "PlanState",
     "PlanValue",
     "Return",
+    "Submission",
+    "SubmissionValue",
     "SystemPlan",
     "Upload",
     "Value",

@@ -32,6 +32,15 @@ class SystemPlan(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    approval_note = models.TextField(
+        blank=True,
+        help_text="Why the plan was approved without some partners' accepted submissions.",
+    )
+    approval_exceptions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The partners approved without an accepted submission, named by the lead.",
+    )
 
     class Meta:
         ordering = ["system", "template", "stage", "-version"]
@@ -59,6 +68,36 @@ class SystemPlan(models.Model):
     @property
     def missing(self):
         return [i for i in self.inputs if not i["included"]]
+
+
+class PlanApproval(models.Model):
+    """One approval of a plan version, kept for ever: who approved it and why without whom, and, if
+    the lead withdrew it, who, when and why. Never edited; a new approval is a new row."""
+
+    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="approvals")
+    approved_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    exceptions = models.JSONField(default=list, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan", "-approved_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawn_reason=""),
+                name="plan_approval_withdrawal_has_reason",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plan} approved {self.approved_at:%Y-%m-%d}"
 
 
 class PlanValue(models.Model):

@@ -1,6 +1,9 @@
 """Returns: one organisation's answer to one template at one stage, its values, answers, explanations
 and history."""
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,6 +47,15 @@ class Return(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    submission = models.ForeignKey(
+        "Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The submission that counts: the latest one not withdrawn. Plans, exports and "
+        "papers read it, and keep it while the return is being amended.",
+    )
 
     class Meta:
         ordering = ["template__order", "organisation__name", "stage"]
@@ -63,6 +75,91 @@ class Return(models.Model):
     @property
     def round(self):
         return self.template.round
+
+    @property
+    def is_under_amendment(self):
+        """Sent back (or withdrawn) while an earlier submission still stands in for it."""
+        return self.status in self.EDITABLE and self.submission_id is not None
+
+
+def content_hash(values, answers):
+    """The hash of a return's content: {(line, column): Decimal} and {question: text}. The same
+    figures and words give the same hash, however many decimal places they were stored with."""
+    cells = sorted(
+        [line, column, f"{value.normalize():f}"] for (line, column), value in values.items()
+    )
+    body = json.dumps({"values": cells, "answers": answers}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class Submission(models.Model):
+    """A return as its organisation submitted it: an immutable copy of its typed values and
+    narrative answers, with who, when and the return version. Made only by `return_submit`, never
+    changed afterwards except to record that it was accepted or withdrawn."""
+
+    ret = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveIntegerField(
+        help_text="1 for the return's first submission, and so on."
+    )
+    return_version = models.PositiveIntegerField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    is_late = models.BooleanField(default=False)
+    answers = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(
+        max_length=64, help_text="Hash of the values and answers: equal content, equal hash."
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["ret", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ret", "number"], name="submission_unique_number"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawn_reason=""),
+                name="submission_withdrawal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ret} submission {self.number}"
+
+    @property
+    def is_accepted(self):
+        return self.accepted_at is not None
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+
+class SubmissionValue(models.Model):
+    """A typed number as it was submitted."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(max_digits=16, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "line", "column"], name="submission_value_unique_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.line.code}.{self.column.code} = {self.value}"
 
 
 class Value(models.Model):

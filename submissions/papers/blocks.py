@@ -6,30 +6,24 @@ from planning.selectors import memberships_for_round, milestones_for
 from submissions.formatting import format_bracketed, format_value
 from submissions.models import Paper, Return, SystemPlan
 from submissions.plans.selectors import control_total, figures
-from submissions.returns.selectors import computed_values, grid_for_template
-
-
-def _latest_return(organisation, template):
-    """The final return if one is submitted or accepted, else the draft's, else none."""
-    returns = {
-        r.stage: r
-        for r in Return.objects.filter(organisation=organisation, template=template).exclude(
-            status__in=[Return.Status.DRAFT]
-        )
-    }
-    return returns.get(Return.Stage.FINAL) or returns.get(Return.Stage.DRAFT)
+from submissions.returns.selectors import (
+    grid_for_template,
+    latest_submission,
+    submitted_values,
+)
 
 
 def _table(organisation, round_, code, lines=None):
-    """Rows of one of the organisation's returns, formatted as the seed papers format them."""
+    """Rows of the organisation's latest submission of a template, formatted as the seed papers
+    format them. A return being edited is never printed: its last submission is, marked."""
     template = Template.objects.filter(round=round_, code=code).first()
     if template is None or organisation is None:
         return None
-    ret = _latest_return(organisation, template)
-    if ret is None:
+    ret, submission = latest_submission(organisation=organisation, template=template)
+    if submission is None:
         return {"missing": True, "template": template.name}
     grid = grid_for_template(template)
-    values = computed_values(ret, grid)
+    values = grid.compute(submitted_values(submission))
     section = grid.grid_sections[0]
     rows = []
     for line in section.lines:
@@ -45,10 +39,13 @@ def _table(organisation, round_, code, lines=None):
                 ],
             }
         )
+    status = "Under amendment" if ret.is_under_amendment else ret.get_status_display()
     return {
         "template": template.name,
         "stage": ret.get_stage_display(),
-        "status": ret.get_status_display(),
+        "status": status,
+        "submission": submission.number,
+        "submitted_at": submission.submitted_at,
         "columns": [c.label for c in section.columns],
         "units": [c.unit or section.lines[0].unit for c in section.columns],
         "rows": rows,
@@ -124,6 +121,8 @@ def _system_plan(paper):
                     if plan.approved_by
                     else "",
                     "approved_at": plan.approved_at,
+                    "approval_note": plan.approval_note,
+                    "approval_exceptions": plan.approval_exceptions,
                 },
                 "rows": [
                     {"name": r["input"]["name"], "value": format_bracketed(r["value"], "£000")}

@@ -1,11 +1,13 @@
 """What the plan pages and exports show, as plain rows: built from selectors' results, with no
 queries and no HTTP, so each is tested on its own."""
 
+from decimal import Decimal
+
 from django.urls import reverse
 
 from submissions.formatting import format_value
 
-from .selectors import headline
+from .selectors import headline, population, settled
 
 EXPORT_FIELDS = [
     "system",
@@ -56,6 +58,7 @@ def plan_sections(figures, previous_values=None):
                     "previous": format_value(before, line.unit) if previous_values else "",
                     "change": format_value(change, "%") if change is not None else "",
                     "headline": now,
+                    "headline_display": format_value(now, line.unit),
                 }
             )
         sections.append(
@@ -100,10 +103,12 @@ def formatted_changes(changes):
 
 def line_rows(plan, section, line, per_org):
     """One line's drill-down: each included partner's share and weighted contribution."""
+    in_total = {i["organisation_id"] for i in population(plan.inputs)}
     return [
         {
             "input": item,
-            "share_pct": format_value(float(item["share"]) * 100, "count"),
+            "in_total": item["organisation_id"] in in_total,
+            "share_pct": share_percent(item["share"]),
             "cells": [
                 format_value(
                     per_org.get(item["organisation_id"], {}).get((line.code, c.code)),
@@ -114,6 +119,41 @@ def line_rows(plan, section, line, per_org):
         }
         for item in plan.included
     ]
+
+
+def share_percent(share):
+    """A share as people read it, the same on every page and export: '50', '12.5', '33.3'."""
+    text = format_value(Decimal(share) * 100, "%")
+    return text.removesuffix(".0")
+
+
+def is_rounded(parts, total, unit):
+    """Whether figures shown rounded at `unit`'s precision no longer add up to the total shown."""
+    shown = [Decimal(format_value(v, unit).replace(",", "") or 0) for v in parts]
+    return sum(shown) != Decimal(format_value(total, unit).replace(",", "") or 0)
+
+
+def control_total_is_rounded(control):
+    """Whether the partners' surpluses, shown in whole £000, fail to add up to the total shown."""
+    if not control:
+        return False
+    parts = [r["value"] for r in control["rows"] if r["value"] is not None]
+    return bool(parts) and is_rounded(parts, control["total"], "£000")
+
+
+def line_is_rounded(plan, section, line, per_org, figures):
+    """Whether the drill-down's partners in the system total, shown rounded, fail to add up to
+    the system figure shown (then the page says that figures are rounded)."""
+    in_total = [i["organisation_id"] for i in population(plan.included)]
+    for column in section.columns:
+        if column.formula:
+            continue  # derived columns (a %) are not sums of the partners' figures
+        parts = [per_org.get(org, {}).get((line.code, column.code)) for org in in_total]
+        parts = [p for p in parts if p is not None]
+        total = figures.values.get((line.code, column.code))
+        if parts and total is not None and is_rounded(parts, total, column.unit or line.unit):
+            return True
+    return False
 
 
 def line_total(figures, section, line):
@@ -133,6 +173,40 @@ def alignment_rows(rows):
             "gap": format_value(row["gap"], unit),
             "gap_pct": format_value(row["gap_pct"], "%"),
         }
+    return rows
+
+
+def provenance(plan, now):
+    """Each partner as the version recorded it (`then`) beside how it stands `now` (None when it
+    is no longer a partner), so a partner under amendment is marked on the plan page."""
+    by_id = {i["organisation_id"]: i for i in now}
+    in_total = {i["organisation_id"] for i in population(plan.inputs)}
+    return [
+        {
+            "then": i,
+            "now": by_id.get(i["organisation_id"]),
+            "share": share_percent(i["share"]),
+            "in_total": i["organisation_id"] in in_total,
+        }
+        for i in plan.inputs
+    ]
+
+
+def approval_partners(inputs, checked=()):
+    """Each partner for the approval page: whether its accepted submission stands, and if not,
+    what there is instead (the lead must name these to approve without them)."""
+    rows = []
+    for item in inputs:
+        if settled(item):
+            state = f"Submission {item['submission_number']} accepted"
+        elif not item["included"]:
+            state = "Not submitted" if item["status"] == "not_started" else "In progress"
+        elif item["under_amendment"]:
+            state = f"Submission {item['submission_number']} under amendment"
+        else:
+            state = f"Submission {item['submission_number']} submitted, not yet accepted"
+        ticked = str(item["organisation_id"]) in set(checked)
+        rows.append({"input": item, "settled": settled(item), "state": state, "checked": ticked})
     return rows
 
 
@@ -181,8 +255,11 @@ def export_document(plan, figures):
                 "is_late": i["is_late"],
                 "included": i["included"],
                 "return_version": i["return_version"],
+                "submission_number": i.get("submission_number"),
             }
             for i in plan.inputs
         ],
+        "approval_note": plan.approval_note,
+        "approval_exceptions": plan.approval_exceptions,
         "cells": list(export_rows(plan, figures)),
     }

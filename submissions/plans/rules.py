@@ -24,6 +24,10 @@ plans = rules.RuleSet()
 plans.add_rule(
     "submissions.approve_plan", leads_plan_system & plan_round_is_open & plan_not_approved
 )
+plans.add_rule(
+    "submissions.withdraw_plan_approval",
+    leads_plan_system & plan_round_is_open & ~plan_not_approved,
+)
 plans.add_rule("submissions.return_plan_inputs", leads_plan_system & plan_round_is_open)
 plans.add_rule("submissions.build_plan", leads_plan_system | is_administrator)
 

@@ -1,6 +1,8 @@
 """Reads for system plans: completeness, plan versions and their figures, contributions, the
 control total and alignment, and the inputs a build reads."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,11 +16,11 @@ from submissions.models import PlanContribution, PlanState, PlanValue, Return, S
 from submissions.returns.evaluation import TemplateGrid
 from submissions.returns.selectors import grid_for_template
 
-INCLUDED = (Return.Status.SUBMITTED, Return.Status.ACCEPTED)
-
 
 def plan_inputs(*, system, template, stage):
-    """Every member organisation that completes the template, with its return's state."""
+    """Every member organisation that completes the template, with the submission that counts for
+    it: the latest one not withdrawn, kept while its return is being amended. A partner with no
+    submission is missing. Work in progress is never an input."""
     year = template.round.financial_year
     memberships = (
         memberships_for_round(financial_year=year)
@@ -32,11 +34,12 @@ def plan_inputs(*, system, template, stage):
             template=template,
             stage=stage,
             organisation_id__in=[m.organisation_id for m in memberships],
-        )
+        ).select_related("submission")
     }
     inputs = []
     for membership in memberships:
         ret = returns.get(membership.organisation_id)
+        snapshot = ret.submission if ret else None
         inputs.append(
             {
                 "organisation_id": membership.organisation_id,
@@ -45,13 +48,79 @@ def plan_inputs(*, system, template, stage):
                 "role": membership.role,
                 "share": str(membership.share),
                 "return_id": ret.pk if ret else None,
-                "return_version": ret.version if ret else None,
                 "status": ret.status if ret else "not_started",
-                "is_late": bool(ret and ret.is_late),
-                "included": bool(ret and ret.status in INCLUDED),
+                "submission_id": snapshot.pk if snapshot else None,
+                "submission_number": snapshot.number if snapshot else None,
+                "return_version": snapshot.return_version if snapshot else None,
+                "submitted_at": snapshot.submitted_at.isoformat() if snapshot else None,
+                "content_hash": snapshot.content_hash if snapshot else None,
+                "is_late": bool(snapshot and snapshot.is_late),
+                "accepted": bool(snapshot and snapshot.is_accepted),
+                "under_amendment": bool(ret and ret.is_under_amendment),
+                "included": snapshot is not None,
             }
         )
     return inputs
+
+
+def signature_of(inputs):
+    """What a plan's figures depend on: each included partner's submitted content and share, not
+    statuses or version counters, so accepting or sending back a return never makes a new version."""
+    included = [
+        (i["organisation_id"], i["content_hash"], i["share"]) for i in inputs if i["included"]
+    ]
+    return hashlib.sha256(json.dumps(included).encode()).hexdigest()
+
+
+def population(inputs):
+    """The partners whose figures make the system plan: the commissioners when the template is
+    completed by commissioners and providers (both describe the same patients, so adding them
+    would count them twice; the providers' plan is shown beside it, with the gap), else all."""
+    commissioners = [i for i in inputs if i["role"] == Membership.Role.COMMISSIONER]
+    return commissioners or list(inputs)
+
+
+def providers_beside(plan):
+    """Whether the plan has providers whose figures are shown beside the commissioners' plan
+    rather than added into it."""
+    roles = {i["role"] for i in plan.inputs}
+    return Membership.Role.COMMISSIONER in roles and Membership.Role.PROVIDER in roles
+
+
+def settled(item):
+    """A partner whose accepted submission stands, not under amendment."""
+    return item["included"] and item["accepted"] and not item["under_amendment"]
+
+
+def inputs_now(plan):
+    """The plan's partners as they stand now (statuses move on after a version is built), in the
+    order of the version's inputs; a partner no longer expected is left out."""
+    now = {
+        i["organisation_id"]: i
+        for i in plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
+    }
+    return [now[i["organisation_id"]] for i in plan.inputs if i["organisation_id"] in now]
+
+
+def approval_blockers(plan):
+    """Why the plan version cannot be approved now (empty when it can): a newer version, inputs
+    changed since it was built (a new version is on its way), or nothing in it."""
+    blockers = []
+    newer = SystemPlan.objects.filter(
+        system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
+    ).exists()
+    if newer:
+        blockers.append("A newer version of this plan has been built: approve that one.")
+    elif signature_of(
+        plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
+    ) != (plan.signature):
+        blockers.append(
+            f"Partners' submissions have changed since version {plan.version} was built: a new "
+            "version is being built from them. Approve it when it is ready."
+        )
+    if not plan.included:
+        blockers.append("No partner's submission is in this version: there is nothing to approve.")
+    return blockers
 
 
 def latest_plan(*, system, template, stage):
@@ -228,7 +297,8 @@ def control_total(plan, grid):
 
 def alignment(*, plan, threshold):
     """Commissioners' against providers' activity for each line: gap, gap %, and a flag when the
-    gap is more than `threshold` % of the commissioners' figure."""
+    gap is more than `threshold` % of the commissioners' figure, or when one side planned nothing
+    (zero or blank) and the other did."""
     grid = grid_for_template(plan.template)
     roles = {i["organisation_id"]: i["role"] for i in plan.included}
     by_role = {Membership.Role.COMMISSIONER: {}, Membership.Role.PROVIDER: {}}
@@ -246,8 +316,10 @@ def alignment(*, plan, threshold):
         for line in s.lines:
             c = commissioners.get((line.code, column))
             p = providers.get((line.code, column))
-            gap = None if c is None or p is None else p - c
+            gap = (p or 0) - (c or 0) if (c or p) else None
             pct = None if gap is None or not c else gap / c * 100
+            # One side planned nothing (zero or blank) while the other planned some: always a gap.
+            one_sided = bool(c) != bool(p)
             rows.append(
                 {
                     "line": line,
@@ -256,7 +328,7 @@ def alignment(*, plan, threshold):
                     "providers": p,
                     "gap": gap,
                     "gap_pct": pct,
-                    "flagged": pct is not None and abs(pct) > threshold,
+                    "flagged": one_sided or (pct is not None and abs(pct) > threshold),
                 }
             )
     return rows

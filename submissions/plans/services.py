@@ -8,9 +8,6 @@ Builds are requested through `submissions.queue` after a submission, acceptance 
 The ICS lead approves a built version, or sends partners' returns back for amendment.
 """
 
-import hashlib
-import json
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -18,20 +15,38 @@ from django.utils import timezone
 
 from planning.models import Column, Line, System, Template
 from submissions import queue
-from submissions.models import PlanContribution, PlanState, PlanValue, Return, SystemPlan, Value
-from submissions.returns.services import return_send_back
+from submissions.models import (
+    PlanApproval,
+    PlanContribution,
+    PlanState,
+    PlanValue,
+    Return,
+    Submission,
+    SubmissionValue,
+    SystemPlan,
+)
+from submissions.returns.services import StaleDecision, return_send_back
 
 from .rules import can
-from .selectors import latest_plan, plan_inputs, stale_plan_keys
+from .selectors import (
+    approval_blockers,
+    latest_plan,
+    plan_inputs,
+    population,
+    settled,
+    signature_of,
+    stale_plan_keys,
+)
 
 
 class PlanRefused(Exception):
-    """The plan cannot be changed as asked; the message says why."""
+    """The plan cannot be changed as asked; the message says why, and `field` which form field
+    it belongs to when it belongs to one."""
 
-
-def signature_of(inputs):
-    included = [(i["return_id"], i["return_version"], i["share"]) for i in inputs if i["included"]]
-    return hashlib.sha256(json.dumps(included).encode()).hexdigest()
+    def __init__(self, message, field=""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 @transaction.atomic
@@ -56,8 +71,8 @@ def build_system_plan(*, system, template, stage, user=None):
             signature=signature,
             inputs=inputs,
         )
-        _insert_contributions(plan, [i["return_id"] for i in inputs if i["included"]])
-        _insert_totals(plan)
+        _insert_contributions(plan, [i["submission_id"] for i in inputs if i["included"]])
+        _insert_totals(plan, [i["organisation_id"] for i in population(inputs)])
         created = True
     # A request that arrived after this build started still needs a build of its own.
     requested_later = state.requested_at is not None and state.requested_at > started
@@ -65,43 +80,47 @@ def build_system_plan(*, system, template, stage, user=None):
     return plan, created
 
 
-def _insert_contributions(plan, return_ids):
-    """Each included return's typed values times its organisation's share, in one statement.
+def _insert_contributions(plan, submission_ids):
+    """Each included submission's typed values times its organisation's share, in one statement.
 
     Rates (cells in %) are not added up across organisations: a system's growth % is derived from
     its totals instead, and a typed rate has no meaningful sum."""
-    if not return_ids:
+    if not submission_ids:
         return
     year = plan.template.round.financial_year
-    placeholders = ", ".join(["%s"] * len(return_ids))
+    placeholders = ", ".join(["%s"] * len(submission_ids))
     sql = f"""
         INSERT INTO {PlanContribution._meta.db_table} (plan_id, organisation_id, line_id, column_id, value)
         SELECT %s, r.organisation_id, v.line_id, v.column_id, v.value * m.share
-        FROM {Value._meta.db_table} v
-        JOIN {Return._meta.db_table} r ON r.id = v.ret_id
+        FROM {SubmissionValue._meta.db_table} v
+        JOIN {Submission._meta.db_table} s ON s.id = v.submission_id
+        JOIN {Return._meta.db_table} r ON r.id = s.ret_id
         JOIN {Line._meta.db_table} l ON l.id = v.line_id
         JOIN {Column._meta.db_table} c ON c.id = v.column_id
         JOIN planning_membership m ON m.organisation_id = r.organisation_id
             AND m.system_id = %s AND m.first_year <= %s
             AND (m.last_year IS NULL OR m.last_year >= %s)
-        WHERE r.id IN ({placeholders})
+        WHERE s.id IN ({placeholders})
           AND COALESCE(NULLIF(c.unit, ''), l.unit) <> '%%'
     """  # noqa: S608 - table names come from models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan.pk, plan.system_id, year, year, *return_ids])
+        cursor.execute(sql, [plan.pk, plan.system_id, year, year, *submission_ids])
 
 
-def _insert_totals(plan):
-    """The system totals: the one grouped query of the build."""
+def _insert_totals(plan, organisation_ids):
+    """The system totals of the population's partners: the one grouped query of the build."""
+    if not organisation_ids:
+        return
+    placeholders = ", ".join(["%s"] * len(organisation_ids))
     sql = f"""
         INSERT INTO {PlanValue._meta.db_table} (plan_id, line_id, column_id, value)
         SELECT plan_id, line_id, column_id, SUM(value)
         FROM {PlanContribution._meta.db_table}
-        WHERE plan_id = %s
+        WHERE plan_id = %s AND organisation_id IN ({placeholders})
         GROUP BY plan_id, line_id, column_id
-    """  # noqa: S608 - table names come from models
+    """  # noqa: S608 - table names come from models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan.pk])
+        cursor.execute(sql, [plan.pk, *organisation_ids])
 
 
 def build_from_ids(*, system_id, template_id, stage, user_id=None):
@@ -127,38 +146,109 @@ def rebuild_stale_plans():
 
 
 @transaction.atomic
-def plan_approve(*, user, plan):
-    """Approve a built plan. Its values were written once at build and are never changed; from
-    now on its approval is fixed too. Only the newest version can be approved."""
-    plan = SystemPlan.objects.select_for_update().select_related("template__round").get(pk=plan.pk)
+def plan_approve(*, user, plan, exceptions=(), note=""):
+    """Approve a built plan version: the newest, built from the partners' submissions as they
+    stand now, with something in it. Every expected partner without an accepted submission must be
+    named in `exceptions` (organisation ids) with a `note` saying why; both are kept with the
+    approval. The version's inputs record exactly which submissions it covers."""
+    plan = (
+        SystemPlan.objects.select_for_update(of=("self",))
+        .select_related("template__round", "system")
+        .get(pk=plan.pk)
+    )
     if not can(user, "submissions.approve_plan", plan):
         raise PermissionDenied("You cannot approve this plan.")
-    newer = SystemPlan.objects.filter(
-        system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
-    ).exists()
-    if newer:
-        raise PlanRefused("A newer version of this plan has been built.")
+    blockers = approval_blockers(plan)
+    if blockers:
+        raise PlanRefused(" ".join(blockers))
+    # The version's inputs are these submissions (its signature matches); their statuses are now's.
+    now = plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
+    unsettled = [i for i in now if not settled(i)]
+    named = {int(pk) for pk in exceptions}
+    unnamed = [i["name"] for i in unsettled if i["organisation_id"] not in named]
+    if unnamed:
+        raise PlanRefused(
+            "Confirm that you approve without an accepted submission from: " + ", ".join(unnamed),
+            field="exceptions",
+        )
+    note = (note or "").strip()
+    if unsettled and not note:
+        raise PlanRefused("Say why the plan is approved without them.", field="note")
     plan.approved_at, plan.approved_by = timezone.now(), user
-    plan.save(update_fields=["approved_at", "approved_by"])
+    plan.approval_note = note if unsettled else ""
+    plan.approval_exceptions = [
+        {"ods_code": i["ods_code"], "name": i["name"], "status": _status_label(i)}
+        for i in unsettled
+    ]
+    plan.save(update_fields=["approved_at", "approved_by", "approval_note", "approval_exceptions"])
+    PlanApproval.objects.create(
+        plan=plan,
+        approved_at=plan.approved_at,
+        approved_by=user,
+        note=plan.approval_note,
+        exceptions=plan.approval_exceptions,
+    )
     return plan
 
 
 @transaction.atomic
+def plan_withdraw_approval(*, user, plan, reason):
+    """The ICS lead withdraws the approval of a plan version, saying why. The approval is kept in
+    the plan's history, never edited; the version can be approved again later."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanRefused("Say why the approval is withdrawn", field="reason")
+    plan = (
+        SystemPlan.objects.select_for_update(of=("self",))
+        .select_related("template__round")
+        .get(pk=plan.pk)
+    )
+    if not can(user, "submissions.withdraw_plan_approval", plan):
+        raise PermissionDenied("You cannot withdraw this approval.")
+    PlanApproval.objects.filter(plan=plan, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=user, withdrawn_reason=reason
+    )
+    plan.approved_at = plan.approved_by = None
+    plan.approval_note, plan.approval_exceptions = "", []
+    plan.save(update_fields=["approved_at", "approved_by", "approval_note", "approval_exceptions"])
+    return plan
+
+
+def _status_label(item):
+    if not item["included"]:
+        return "no submission" if item["status"] == "not_started" else "in progress, not submitted"
+    if item["under_amendment"]:
+        return "under amendment"
+    return "submitted, not accepted"
+
+
+@transaction.atomic
 def plan_return_inputs(*, user, plan, organisation_ids, comment):
-    """Send the named partners' returns in a plan back for amendment, with one comment."""
+    """Send the named partners' submissions in a plan version back for amendment, with one
+    comment. Each must still be the submission the version holds."""
     if not can(user, "submissions.return_plan_inputs", plan):
         raise PermissionDenied("You cannot return these returns.")
     chosen = {int(pk) for pk in organisation_ids}
     inputs = [i for i in plan.included if i["organisation_id"] in chosen]
     if not inputs:
-        raise PlanRefused("Choose the organisations to return")
+        raise PlanRefused("Choose the organisations to return", field="organisation")
     if not (comment or "").strip():
-        raise PlanRefused("Say why the returns need amending")
+        raise PlanRefused("Say why the returns need amending", field="comment")
     returned = []
     for item in inputs:
         ret = Return.objects.select_related("template__round", "organisation").get(
             pk=item["return_id"]
         )
         if ret.status in (Return.Status.SUBMITTED, Return.Status.ACCEPTED):
-            returned.append(return_send_back(user=user, ret=ret, reason=comment))
+            try:
+                returned.append(
+                    return_send_back(
+                        user=user,
+                        ret=ret,
+                        reason=comment,
+                        submission_number=item.get("submission_number"),
+                    )
+                )
+            except StaleDecision as stale:
+                raise PlanRefused(f"{ret.organisation}: {stale.message}") from None
     return returned

@@ -1,16 +1,20 @@
 """The ICS lead's pages: completeness matrix, system plan, line drill-down, alignment, exports."""
 
 import csv
+import datetime
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from submissions.formatting import neutralise
-from submissions.models import Return
+from submissions.models import Return, SystemPlan
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -43,13 +47,15 @@ def plan_detail(request, code, year, template, stage):
     plan = selectors.requested_plan(
         system=system, template=template, stage=stage, version_text=request.GET.get("version", "")
     )
+    state = selectors.plan_state(system=system, template=template, stage=stage)
     context = {
         "system": system,
         "round": round_,
         "template": template,
         "stage": stage,
         "plan": plan,
-        "state": selectors.plan_state(system=system, template=template, stage=stage),
+        "state": state,
+        "freshness": _freshness(_newest_version(system, template, stage), state),
         "can_build": can(request.user, "submissions.build_plan", SystemScope(system)),
     }
     if plan is not None:
@@ -61,15 +67,38 @@ def _plan_context(user, plan):
     figures = selectors.figures(plan)
     approved, changes = selectors.since_approval(plan=plan, current=figures)
     previous, previous_values = selectors.previous_round_values(plan=plan)
+    may_approve = can(user, "submissions.approve_plan", plan)
+    control = selectors.control_total(plan, figures.grid)
     return {
+        "approval_blockers": selectors.approval_blockers(plan) if may_approve else [],
+        "approvals": plan.approvals.select_related("approved_by", "withdrawn_by"),
+        "control_total_rounded": presenters.control_total_is_rounded(control),
+        "can_withdraw_approval": can(user, "submissions.withdraw_plan_approval", plan),
+        "providers": presenters.alignment_rows(
+            selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
+        )
+        if selectors.providers_beside(plan)
+        else [],
+        "provenance": presenters.provenance(plan, selectors.inputs_now(plan)),
         "sections": presenters.plan_sections(figures, previous_values),
         "approved": approved,
         "changes": presenters.formatted_changes(changes),
         "previous": previous,
-        "control_total": selectors.control_total(plan, figures.grid),
+        "control_total": control,
         "can_approve": can(user, "submissions.approve_plan", plan),
         "can_return": can(user, "submissions.return_plan_inputs", plan),
     }
+
+
+@login_required
+@require_GET
+@never_cache
+def plan_status(request, code, year, template, stage):
+    """For the plan page's script (`static/js/plan-status.js`): the newest version, and whether a
+    new one is on its way and when. Scoped like the plan page: another system's lead gets a 404."""
+    system, _, template = _scope(request, code, year, template)
+    state = selectors.plan_state(system=system, template=template, stage=stage)
+    return JsonResponse(_freshness(_newest_version(system, template, stage), state))
 
 
 @login_required
@@ -95,6 +124,8 @@ def plan_line(request, code, year, template, stage, line):
         "columns": section.columns,
         "rows": presenters.line_rows(plan, section, the_line, per_org),
         "total": presenters.line_total(figures, section, the_line),
+        "providers_beside": selectors.providers_beside(plan),
+        "rounded": presenters.line_is_rounded(plan, section, the_line, per_org, figures),
     }
     return render(request, "submissions/plan_line.html", context)
 
@@ -118,19 +149,74 @@ def plan_build(request, code, year, template, stage):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_approve(request, code, year, template, stage):
+    """The confirmation page for approving one plan version: its totals, each partner's
+    submission, and who must be named, with a reason, for approving without them."""
+    system, round_, template = _scope(request, code, year, template)
+    version = request.POST.get("version") or request.GET.get("version", "")
+    plan = selectors.plan_version(
+        system=system, template=template, stage=stage, version=_int(version) or -1
+    )
+    if not can(request.user, "submissions.approve_plan", plan):
+        raise PermissionDenied
+    refused = None
+    if request.method == "POST":
+        try:
+            services.plan_approve(
+                user=request.user,
+                plan=plan,
+                exceptions=request.POST.getlist("exception"),
+                note=request.POST.get("note", ""),
+            )
+        except services.PlanRefused as error:
+            refused = error
+        else:
+            messages.success(request, f"Version {plan.version} is approved and frozen.")
+            return redirect(plan_url(system, template, stage))
+    partners = presenters.approval_partners(
+        selectors.inputs_now(plan), checked=request.POST.getlist("exception")
+    )
+    context = {
+        "system": system,
+        "round": round_,
+        "template": template,
+        "stage": stage,
+        "plan": plan,
+        "blockers": selectors.approval_blockers(plan),
+        "partners": partners,
+        "unsettled": [p for p in partners if not p["settled"]],
+        "sections": presenters.plan_sections(selectors.figures(plan)),
+        "refused": refused,
+        "posted": request.POST,
+    }
+    return render(request, "submissions/plan_approve.html", context, status=422 if refused else 200)
+
+
+def _int(text):
+    return int(text) if (text or "").isdigit() else None
+
+
+@login_required
+@require_POST
+def plan_withdraw_approval(request, code, year, template, stage):
+    """The ICS lead withdraws the approval of the version the page showed, saying why."""
     system, round_, template = _scope(request, code, year, template)
     plan = selectors.plan_version(
-        system=system, template=template, stage=stage, version=int(request.POST.get("version", 0))
+        system=system,
+        template=template,
+        stage=stage,
+        version=_int(request.POST.get("version")) or -1,
     )
     try:
-        services.plan_approve(user=request.user, plan=plan)
+        services.plan_withdraw_approval(
+            user=request.user, plan=plan, reason=request.POST.get("reason")
+        )
     except services.PlanRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, refused.message)
     else:
-        messages.success(request, f"Version {plan.version} is approved and frozen.")
-    return redirect(plan_url(system, template, stage))
+        messages.success(request, f"The approval of version {plan.version} is withdrawn.")
+    return redirect(plan_url(system, template, stage) + f"?version={plan.version}")
 
 
 @login_required
@@ -148,7 +234,7 @@ def plan_return_inputs(request, code, year, template, stage):
             comment=request.POST.get("comment", ""),
         )
     except services.PlanRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, refused.message)
     else:
         names = ", ".join(r.organisation.name for r in returned)
         messages.success(request, f"Returned for amendment: {names}.")
@@ -195,3 +281,69 @@ def plan_export_json(request, **url):
     response = JsonResponse(body, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{presenters.export_name(plan)}.json"'
     return response
+
+
+# How fresh the plan is: what the plan page says, and what its script asks every few seconds.
+
+QUEUE_CLAIM_MARGIN = datetime.timedelta(seconds=60)
+"""`submissions.queue.request_plan_build` claims the queued build until its countdown plus this
+margin (`PlanState.scheduled_until`), so the build is expected this long before that."""
+
+
+def _newest_version(system, template, stage):
+    """The newest version's number and build time (None before the first build), in one narrow
+    query: the page's script asks every few seconds, and a version's inputs can be large."""
+    return (
+        SystemPlan.objects.filter(system=system, template=template, stage=stage)
+        .order_by("-version")
+        .values("version", "built_at")
+        .first()
+    )
+
+
+def _freshness(newest, state, now=None):
+    """The newest version, and whether a new one is on its way: `build` is "queued" (expected at
+    `expected_at`), "building" (its task has started), "waiting" (the queue could not be reached,
+    or did not run it: the periodic rebuild will), or None when the plan is up to date."""
+    now = now or timezone.now()
+    stale = bool(state and state.is_stale)
+    build, expected_at, expected_in = None, None, None
+    if stale and state.scheduled_until and state.scheduled_until > now:
+        build = "queued"
+        expected_at = state.scheduled_until - QUEUE_CLAIM_MARGIN
+        expected_in = max(0, math.ceil((expected_at - now).total_seconds()))
+    elif stale:
+        build = "waiting" if (state.scheduled_until or state.last_error) else "building"
+    return {
+        "version": newest["version"] if newest else None,
+        "built_at": newest["built_at"].isoformat() if newest else None,
+        "stale": stale,
+        "build": build,
+        "expected_at": expected_at.isoformat() if expected_at else None,
+        "expected_in_seconds": expected_in,
+        "message": _build_message(build, expected_at, expected_in),
+        "error": state.last_error if stale else "",
+    }
+
+
+def _build_message(build, expected_at, expected_in):
+    if build == "queued":
+        when = timezone.localtime(expected_at).strftime("%H:%M")
+        return f"A new version is being built, expected by {when} ({_in_about(expected_in)})."
+    if build == "building":
+        return "A new version is being built now."
+    if build == "waiting":
+        return "It will be rebuilt shortly, or build it now."
+    return ""
+
+
+def _in_about(seconds):
+    """How soon, as a reader wants it ("in about 20 seconds"), not a stopwatch."""
+    if seconds <= 0:
+        return "any moment now"
+    if seconds < 10:
+        return "in a few seconds"
+    if 5 * round(seconds / 5) < 60:
+        return f"in about {5 * round(seconds / 5)} seconds"
+    minutes = round(seconds / 60)
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"

@@ -12,13 +12,18 @@ Cell-level errors (not a number, NaN/Infinity, out of range, negative where not 
 `parse_cell`; arithmetic errors for typed totals and derived cells (uploads) from
 `check_typed_derived`; the business rules live in each template's data file and are evaluated by
 `check_rules`.
+
+Blanks and rounding follow the template language (planning/templates_data/README.md): a total line
+counts a blank part as 0 unless every part is blank; a derived column is blank when any cell it is
+made from is blank (except inside ``sum(...)``) or when it divides by zero; a rule compares both
+sides rounded half up to the precision of the unit of the cell it is attached to.
 """
 
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from planning.formulas import Formula
+from planning.formulas import Formula, places_of, round_half_up
 
 
 @dataclass
@@ -91,11 +96,21 @@ class TemplateGrid:
     def section_of_line(self):
         return {line.code: s for s in self.sections for line in s.lines}
 
+    def unit_of(self, line_code, column_code):
+        """A cell's unit: its column's if the column has one (a %), else its line's (£000)."""
+        section = self.section_of_line()[line_code]
+        column = next(c for c in section.columns if c.code == column_code)
+        line = next(line for line in section.lines if line.code == line_code)
+        return column.unit or line.unit
+
     def compute(self, typed):
         """Every cell's value: typed cells as given, totals and derived columns computed.
 
-        A blank counts as 0 when at least one of the cells a formula refers to has a value; when
-        none has, the result is blank (None). Division by zero gives blank.
+        A total line counts a blank part as 0 when at least one of its parts has a value; when none
+        has, the total is blank (None): a total of a partly filled section still means something.
+        A derived column (variance, growth %) is blank when any cell it is made from is blank: a
+        blank forecast is not a forecast of 0; only parts the formula adds up with ``sum(...)`` (a
+        bridge column left empty) count as 0. Division by zero (or by a blank) gives blank.
         """
         values = {}
         for s in self.grid_sections:
@@ -140,16 +155,23 @@ class TemplateGrid:
                 name: self._column_value(section_code, line_code, name, values, memo)
                 for name in formula.names
             }
-            result = _evaluate_blank_as_zero(formula, parts)
+            result = _evaluate_blank_as_blank(formula, parts)
         memo[column_code] = result
         return result
 
 
 def _evaluate_blank_as_zero(formula, parts):
+    """A total line: blank only when every part is blank, otherwise a blank part counts as 0."""
     if all(value is None for value in parts.values()):
         return None
     zero = Decimal(0)
     return formula.evaluate(lambda name: zero if parts[name] is None else parts[name])
+
+
+def _evaluate_blank_as_blank(formula, parts):
+    """A derived column: blank when any part is blank (unless the formula adds it up with sum(),
+    which counts a blank as 0); dividing by zero gives blank too."""
+    return formula.evaluate(parts.__getitem__)
 
 
 # Checks -------------------------------------------------------------------------------------------
@@ -236,10 +258,12 @@ def check_computed(grid, values):
                 value = values.get((line.code, column.code))
                 allowed = line.allow_negative or column.allow_negative
                 if value is not None and value < 0 and not allowed:
+                    places = places_of(column.unit or line.unit)
+                    shown = f"{round_half_up(value, places):,.{places}f}"
                     errors.append(
                         Message(
                             "error",
-                            f"{line.label}, {column.label} comes to {value:,.0f}, which cannot be "
+                            f"{line.label}, {column.label} comes to {shown}, which cannot be "
                             "negative: check the cells it is made from",
                             line.code,
                             column.code,
@@ -273,15 +297,24 @@ def check_typed_derived(grid, typed_derived, values, tolerance=Decimal("0.5")):
 
 def check_rules(grid, values, other_values=None):
     """The template's business rules. `other_values` maps another template's code to its values,
-    for rules such as gross QIPP against the finance plan's allocation."""
+    for rules such as gross QIPP against the finance plan's allocation.
+
+    Both sides of each comparison are rounded half up to the precision of the unit of the rule's
+    cell (£000: whole, %: 1 place, WTE: 2) before they are compared, as a planner reads them: 0.5% of
+    600,050 is 3,000.25, shown as 3,000, so a contingency of 3,000 passes and 2,999 does not. A rule
+    that needs a blank cell is not applied."""
     other_values = other_values or {}
     messages = []
     for rule in grid.template.rules:
         formula = Formula(rule["require"])
         if rule.get("each_line"):
             section = next(s for s in grid.grid_sections if s.code == rule["section"])
+            column = next(c for c in section.columns if c.code == rule["cell"])
             for line in section.lines:
-                ok = formula.evaluate(lambda name, line=line: values.get((line.code, name)))
+                ok = formula.evaluate(
+                    lambda name, line=line: values.get((line.code, name)),
+                    places=places_of(column.unit or line.unit),
+                )
                 if ok is False:
                     messages.append(
                         Message(
@@ -293,9 +326,12 @@ def check_rules(grid, values, other_values=None):
                         )
                     )
         else:
-            ok = formula.evaluate(lambda name: _lookup(name, values, other_values))
+            line, _, column = rule["cell"].partition(".")
+            ok = formula.evaluate(
+                lambda name: _lookup(name, values, other_values),
+                places=places_of(grid.unit_of(line, column)),
+            )
             if ok is False:
-                line, _, column = rule["cell"].partition(".")
                 messages.append(
                     Message(rule["severity"], rule["message"], line, column, key=rule["code"])
                 )

@@ -1,8 +1,11 @@
 """What the return pages show, as plain rows: built from selectors' results, with no queries and
 no HTTP, so each is tested on its own."""
 
+import ast
+
 from django.urls import reverse
 
+from planning.formulas import BLANK_AS_ZERO, Formula
 from submissions.formatting import format_value
 from submissions.models import Return
 
@@ -49,9 +52,13 @@ def typed_from_raw(raw_cells):
 
 def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=frozenset()):
     """The grid of the data entry page: per section, rows of cells with what each shows, its
-    field name and the first message about it. Typed text in `raw_cells` is shown as typed."""
+    field name, the first message about it (with the code of the rule it comes from, if any) and,
+    for a derived cell left blank, a hint saying why. Typed text in `raw_cells` is shown as typed.
+    `describedby` lists the ids of the message and hint a screen reader reads with the cell."""
     raw_cells = raw_cells or {}
     grid = evaluation.grid
+    rule_codes = {rule["code"] for rule in grid.template.rules}
+    hints = blank_hints(grid, evaluation.values)
     by_cell = {}
     for message in list(problems) + evaluation.errors + evaluation.warnings:
         if message.line and message.column:
@@ -69,22 +76,135 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                     display = raw_cells[key]
                 else:
                     display = format_value(evaluation.values.get(key), unit, exact=is_input)
+                cell_id = f"cell-{line.code}-{column.code}"
+                message = by_cell.get(key)
+                rule = message.key.partition(":")[0] if message else ""
+                hint = hints.get(key, "")
                 cells.append(
                     {
                         "line": line,
                         "column": column,
-                        "id": f"cell-{line.code}-{column.code}",
+                        "id": cell_id,
                         "name": f"cell:{line.code}:{column.code}",
                         "is_input": is_input,
                         "unit": unit,
                         "display": display,
-                        "message": by_cell.get(key),
+                        "message": message,
+                        "rule": rule if rule in rule_codes else "",
+                        "hint": hint,
+                        "describedby": " ".join(
+                            [f"{cell_id}-message"] * bool(message)
+                            + [f"{cell_id}-hint"] * bool(hint)
+                        ),
                         "conflict": key in conflict_cells,
                     }
                 )
             rows.append({"line": line, "cells": cells})
         sections.append({"section": s.section, "columns": s.columns, "rows": rows})
     return sections
+
+
+# Why a derived cell is blank ----------------------------------------------------------------------
+
+NOTHING_TO_COMPARE_WITH = "Blank: nothing to compare with"
+_MONTHS = {
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+}
+
+
+def in_sentence(label):
+    """A column's label as it reads inside a sentence: "Planned gross savings" -> "planned gross
+    savings"; an acronym, a month or a figure ("CCG adjusted ...", "March 2020 ...", "Q1 2019/20")
+    is kept as it is."""
+    first = label.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].isalpha() and first[1:].islower() and first not in _MONTHS:
+        return label[:1].lower() + label[1:]
+    return label
+
+
+def blank_hint_text(missing):
+    """ "Blank: no 2018/19 forecast outturn yet" for the figures (as in a sentence) a blank derived
+    cell still needs; "Blank: nothing to compare with" when it needs none (a division by zero)."""
+    if not missing:
+        return NOTHING_TO_COMPARE_WITH
+    names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
+    return f"Blank: no {names} yet"
+
+
+def required_names(formula):
+    """The names a formula cannot do without: those outside sum(...), where a blank makes the
+    result blank (inside sum() a blank counts as 0)."""
+    names = []
+
+    def walk(node):
+        if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
+            return
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = ast.unparse(node)
+            if name not in names:
+                names.append(name)
+            return
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    walk(formula._tree)
+    return names
+
+
+def blank_hints(grid, values):
+    """{(line, column): hint} for each derived cell (a column with a formula) that is blank although
+    something it is made from has been given: blank because a figure it needs is blank ("Blank: no
+    2018/19 forecast outturn yet") or because it divides by zero or by a blank total ("Blank:
+    nothing to compare with"). A row nobody has started gets no hints: blank there says itself.
+    static/js/grid.js `blankHint` keeps the same hints as people type."""
+    hints = {}
+    for s in grid.grid_sections:
+        formulas = {c.code: grid.column_formulas[(s.code, c.code)] for c in s.columns if c.formula}
+        if not formulas:
+            continue
+        order = [c.code for c in s.columns]
+        named = {c.code: in_sentence(c.label) for c in s.columns}
+        made_from = {code: _bases(code, formulas, lambda f: f.names) for code in formulas}
+        needs = {code: _bases(code, formulas, required_names) for code in formulas}
+        for line in s.lines:
+            for code in formulas:
+                if values.get((line.code, code)) is not None:
+                    continue
+                if all(values.get((line.code, base)) is None for base in made_from[code]):
+                    continue
+                missing = [
+                    named[base]
+                    for base in order
+                    if base in needs[code] and values.get((line.code, base)) is None
+                ]
+                hints[(line.code, code)] = blank_hint_text(missing)
+    return hints
+
+
+def _bases(code, formulas, names_of, seen=None):
+    """The typed (or summed) columns a derived column is made from, through other derived columns,
+    following `names_of(formula)`."""
+    seen = set() if seen is None else seen
+    bases = set()
+    for name in names_of(formulas[code]):
+        if name in formulas:
+            if name not in seen:
+                seen.add(name)
+                bases |= _bases(name, formulas, names_of, seen)
+        else:
+            bases.add(name)
+    return bases
 
 
 def narrative_questions(grid, answers):
@@ -109,7 +229,27 @@ def warning_fields(evaluation, explanations):
 
 
 def grid_definition(grid):
-    """What static/js/grid.js needs to recompute totals as people type."""
+    """What static/js/grid.js needs to recompute totals, hints and rules as people type.
+
+    `rules` are the template's rules the browser can check from this return's own figures; a rule
+    that refers to another template ("finance:total_income.budget") is left to the server, which
+    checks it on every save with the other template's saved figures (`rules_left_to_server`)."""
+    rules, left_to_server = [], []
+    for rule in grid.template.rules:
+        if any(":" in name for name in Formula(rule["require"]).names):
+            left_to_server.append(rule["code"])
+            continue
+        rules.append(
+            {
+                "code": rule["code"],
+                "severity": rule["severity"],
+                "cell": rule["cell"],
+                "require": rule["require"],
+                "message": rule["message"],
+                "each_line": bool(rule.get("each_line")),
+                "section": rule.get("section", ""),
+            }
+        )
     return {
         "sections": [
             {
@@ -117,6 +257,8 @@ def grid_definition(grid):
                 "columns": [
                     {
                         "code": c.code,
+                        "label": c.label,
+                        "in_sentence": in_sentence(c.label),
                         "formula": c.formula,
                         "unit": c.unit,
                         "allow_negative": c.allow_negative,
@@ -127,6 +269,7 @@ def grid_definition(grid):
                 "lines": [
                     {
                         "code": line.code,
+                        "label": line.label,
                         "formula": line.formula,
                         "unit": line.unit,
                         "allow_negative": line.allow_negative,
@@ -135,7 +278,9 @@ def grid_definition(grid):
                 ],
             }
             for s in grid.grid_sections
-        ]
+        ],
+        "rules": rules,
+        "rules_left_to_server": left_to_server,
     }
 
 

@@ -54,6 +54,10 @@ returns.add_rule(
     "submissions.edit_return", is_planning_lead_of_return & round_is_open & status_is_editable
 )
 returns.add_rule(
+    "submissions.withdraw_return",
+    is_planning_lead_of_return & round_is_open & status_is_submitted,
+)
+returns.add_rule(
     "submissions.accept_return", is_ics_lead_of_return & round_is_open & status_is_submitted
 )
 returns.add_rule(
@@ -71,4 +75,5 @@ def permissions_for(user, ret):
         "can_edit": can(user, "submissions.edit_return", ret),
         "can_accept": can(user, "submissions.accept_return", ret),
         "can_send_back": can(user, "submissions.send_back_return", ret),
+        "can_withdraw": can(user, "submissions.withdraw_return", ret),
     }

@@ -12,7 +12,15 @@ from planning.selectors import (
     round_get,
     sees_every_system,
 )
-from submissions.models import Change, Explanation, NarrativeAnswer, Return, Value
+from submissions.models import (
+    Change,
+    Explanation,
+    NarrativeAnswer,
+    Return,
+    Submission,
+    SubmissionValue,
+    Value,
+)
 
 from .evaluation import TemplateGrid, evaluate, other_template_codes
 from .rules import can
@@ -61,6 +69,42 @@ def typed_values(ret):
     return {(line, column): value for line, column, value in rows}
 
 
+def submitted_values(submission):
+    """{(line code, column code): Decimal} of a submission: the figures as they were submitted."""
+    rows = SubmissionValue.objects.filter(submission=submission).values_list(
+        "line__code", "column__code", "value"
+    )
+    return {(line, column): value for line, column, value in rows}
+
+
+def submissions_of(ret):
+    """Every submission of a return, newest first, with who submitted, accepted or withdrew it."""
+    if ret.pk is None:
+        return Submission.objects.none()
+    return ret.submissions.select_related("submitted_by", "accepted_by", "withdrawn_by")
+
+
+def submission_of(ret, number):
+    """One submission of the return, by its number, else 404."""
+    submission = submissions_of(ret).filter(number=number).first()
+    if submission is None:
+        raise Http404("No such submission.")
+    return submission
+
+
+def latest_submission(*, organisation, template):
+    """The submission that counts for an organisation's template: the final return's if it has
+    one, else the draft's, else None. Never work in progress."""
+    returns = {
+        r.stage: r
+        for r in Return.objects.filter(
+            organisation=organisation, template=template, submission__isnull=False
+        ).select_related("submission")
+    }
+    ret = returns.get(Return.Stage.FINAL) or returns.get(Return.Stage.DRAFT)
+    return (ret, ret.submission) if ret else (None, None)
+
+
 def answers(ret):
     if ret.pk is None:
         return {}
@@ -97,6 +141,12 @@ def computed_values(ret, grid=None):
     return grid.compute(typed_values(ret))
 
 
+def submission_evaluation(submission, *, grid=None):
+    """A submission's totals and messages, from its frozen values (for comparing submissions)."""
+    grid = grid or grid_for_template(submission.ret.template)
+    return evaluate(grid, submitted_values(submission))
+
+
 def _other_templates_values(ret, grid):
     result = {}
     for code in other_template_codes(grid):
@@ -112,8 +162,9 @@ def _other_templates_values(ret, grid):
 
 
 def submission_deadline(*, ret):
-    """The milestone a return is due by: a submission deadline of its stage for organisations,
-    national or local to one of its systems, for its kind of template if there is one."""
+    """The milestone a return is due by: the earliest submission deadline of its stage for
+    organisations, national or local to one of its systems, that applies to its kind of template
+    (a deadline for one kind, or for every kind). A system's earlier local deadline wins."""
     round_ = ret.template.round
     systems = memberships_for_round(financial_year=round_.financial_year).filter(
         organisation=ret.organisation
@@ -124,8 +175,13 @@ def submission_deadline(*, ret):
         stage=ret.stage,
         level__in=[Milestone.Level.ORGANISATION, Milestone.Level.BOTH],
     ).filter(Q(system__isnull=True) | Q(system__in=systems.values("system_id")))
-    specific = candidates.filter(template_kind=ret.template.kind).order_by("-date").first()
-    return specific or candidates.filter(template_kind="").order_by("-date").first()
+    applies = candidates.filter(template_kind__in=["", ret.template.kind])
+    return _earliest(applies)
+
+
+def _earliest(milestones):
+    """The milestone whose last day comes first (a period ends on its end date)."""
+    return min(milestones, key=lambda m: (m.last_day, m.date), default=None)
 
 
 def changes_since(ret, version):

@@ -2,11 +2,21 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from submissions import queue
 from submissions.formatting import format_value
-from submissions.models import Change, Explanation, NarrativeAnswer, Return, Value
+from submissions.models import (
+    Change,
+    Explanation,
+    NarrativeAnswer,
+    Return,
+    Submission,
+    SubmissionValue,
+    Value,
+)
+from submissions.models.returns import content_hash
 
 from .evaluation import Message, parse_typed
 from .rules import can
@@ -28,6 +38,16 @@ class ReturnInvalid(Exception):
         self.messages = messages
 
 
+class StaleDecision(Exception):
+    """A decision was made on a page showing a submission that is no longer the return's current
+    one (or a return no longer in the state the page showed); nothing was changed."""
+
+    def __init__(self, ret, message):
+        super().__init__(message)
+        self.ret = ret
+        self.message = message
+
+
 class StaleReturn(Exception):
     """Someone else saved the return after the version this save started from."""
 
@@ -41,7 +61,12 @@ def _locked(ret):
     """The saved return row, locked for this transaction (a new return is created first)."""
     if ret.pk is None:
         ret.save()
-    return Return.objects.select_for_update().select_related("template__round").get(pk=ret.pk)
+    # of=("self",): lock this return's row only, not the template and round it is joined to.
+    return (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("template__round", "organisation", "submission")
+        .get(pk=ret.pk)
+    )
 
 
 def _require(user, permission, ret, message):
@@ -56,7 +81,7 @@ def _check_final_has_draft(ret):
         organisation=ret.organisation,
         template=ret.template,
         stage=Return.Stage.DRAFT,
-        status__in=[Return.Status.SUBMITTED, Return.Status.ACCEPTED],
+        submission__isnull=False,
     ).exists()
     if not draft_done:
         raise ReturnInvalid(
@@ -68,7 +93,6 @@ def _format(value):
     return format_value(value, "", exact=True)
 
 
-@transaction.atomic
 def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, note=""):
     """Save what was typed, or nothing at all.
 
@@ -78,6 +102,38 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
     its explanation. Raises StaleReturn if someone else saved after `base_version`, ReturnInvalid
     if any cell is not a usable number; nothing is written in either case.
     """
+    ret, _, _ = _save(
+        user=user,
+        ret=ret,
+        base_version=base_version,
+        raw_cells=raw_cells,
+        raw_answers=raw_answers,
+        raw_explanations=raw_explanations,
+        note=note,
+        keep_valid=False,
+    )
+    return ret
+
+
+def return_save_draft(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations):
+    """Save every usable cell, answer and explanation; a cell that is not a usable number is
+    left as it was saved before. Returns (return, [Message] for the cells not saved, how many
+    cells changed). Raises StaleReturn, writing nothing, if someone else saved after
+    `base_version`."""
+    return _save(
+        user=user,
+        ret=ret,
+        base_version=base_version,
+        raw_cells=raw_cells,
+        raw_answers=raw_answers,
+        raw_explanations=raw_explanations,
+        note="",
+        keep_valid=True,
+    )
+
+
+@transaction.atomic
+def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, note, keep_valid):
     _require(user, "submissions.edit_return", ret, "You cannot change this return.")
     _check_final_has_draft(ret)
     is_new = ret.pk is None
@@ -89,8 +145,10 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
 
     grid = grid_for_template(ret.template)
     typed, errors = parse_typed(grid, raw_cells)
-    if errors:
+    if errors and not keep_valid:
         raise ReturnInvalid(errors)
+    unusable = {(m.line, m.column) for m in errors}
+    raw_cells = {key: text for key, text in raw_cells.items() if key not in unusable}
 
     version = ret.version + 1
     changes = []
@@ -147,7 +205,7 @@ def return_save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanat
         ret.version = version
         ret.updated_by = user
         ret.save(update_fields=["version", "updated_by", "updated_at"])
-    return ret
+    return ret, errors, sum(c.kind == Change.Kind.VALUE for c in changes)
 
 
 def _rebuild_plans_after_commit(ret):
@@ -196,33 +254,103 @@ def return_submit(*, user, ret):
     ret.returned_reason = ""
     note = f"Late: due {deadline.last_day:%d %B %Y}" if ret.is_late else ""
     _set_status(ret, user, Return.Status.SUBMITTED, note)
+    ret.submission = _snapshot(ret, user, now)
     ret.save()
     _rebuild_plans_after_commit(ret)
     return ret
 
 
+def _snapshot(ret, user, now):
+    """Freeze what is being submitted: a numbered copy of the values and answers."""
+    values = typed_values(ret)
+    saved_answers = answers(ret)
+    last = ret.submissions.aggregate(last=Max("number"))["last"] or 0
+    submission = Submission.objects.create(
+        ret=ret,
+        number=last + 1,
+        return_version=ret.version,
+        submitted_at=now,
+        submitted_by=user,
+        is_late=ret.is_late,
+        answers=saved_answers,
+        content_hash=content_hash(values, saved_answers),
+    )
+    SubmissionValue.objects.bulk_create(
+        SubmissionValue(submission=submission, line_id=line_id, column_id=column_id, value=value)
+        for line_id, column_id, value in Value.objects.filter(ret=ret).values_list(
+            "line_id", "column_id", "value"
+        )
+    )
+    return submission
+
+
+def _check_decides_on(ret, submission_number, statuses):
+    """Refuse a decision made on a page that showed another submission, or another state."""
+    current = ret.submission.number if ret.submission_id else None
+    if current != submission_number or ret.status not in statuses:
+        shown = f"submission {submission_number}" if submission_number else "an earlier state"
+        raise StaleDecision(
+            ret,
+            f"The return has changed since you opened it (you were looking at {shown}; it is now "
+            f"{ret.get_status_display().lower()}"
+            + (f", submission {current}" if current else "")
+            + "). Nothing was changed: check the return as it is now.",
+        )
+
+
 @transaction.atomic
-def return_accept(*, user, ret):
+def return_accept(*, user, ret, submission_number):
+    """Accept the submission the lead reviewed. Its figures are already in the plans, so nothing
+    is rebuilt: accepting never makes a new plan version."""
     ret = _locked(ret)
     _require(user, "submissions.accept_return", ret, "You cannot accept this return.")
-    ret.decided_at, ret.decided_by = timezone.now(), user
-    _set_status(ret, user, Return.Status.ACCEPTED)
+    _check_decides_on(ret, submission_number, [Return.Status.SUBMITTED])
+    now = timezone.now()
+    ret.decided_at, ret.decided_by = now, user
+    Submission.objects.filter(pk=ret.submission_id).update(accepted_at=now, accepted_by=user)
+    _set_status(ret, user, Return.Status.ACCEPTED, f"Submission {submission_number}")
     ret.save()
-    _rebuild_plans_after_commit(ret)
     return ret
 
 
 @transaction.atomic
-def return_send_back(*, user, ret, reason):
-    """Return a submitted or accepted return to its organisation for amendment, saying why."""
+def return_send_back(*, user, ret, reason, submission_number):
+    """Return a submitted or accepted return to its organisation for amendment, saying why. The
+    submission stays in the system plans, marked as under amendment, until a new one replaces it."""
     reason = (reason or "").strip()
     if not reason:
         raise ReturnInvalid([Message("error", "Say why the return needs amending", key="reason")])
     ret = _locked(ret)
     _require(user, "submissions.send_back_return", ret, "You cannot return this return.")
+    _check_decides_on(ret, submission_number, [Return.Status.SUBMITTED, Return.Status.ACCEPTED])
     ret.decided_at, ret.decided_by = timezone.now(), user
     ret.returned_reason = reason
     _set_status(ret, user, Return.Status.RETURNED, reason)
+    ret.save()
+    return ret
+
+
+@transaction.atomic
+def return_withdraw(*, user, ret, reason, submission_number):
+    """The planning lead takes back a submission not yet accepted, saying why. The previous
+    submission (if any) counts again, and the plans are rebuilt without the withdrawn one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReturnInvalid([Message("error", "Say why you are withdrawing it", key="reason")])
+    ret = _locked(ret)
+    _require(user, "submissions.withdraw_return", ret, "You cannot withdraw this submission.")
+    _check_decides_on(ret, submission_number, [Return.Status.SUBMITTED])
+    Submission.objects.filter(pk=ret.submission_id).update(
+        withdrawn_at=timezone.now(), withdrawn_by=user, withdrawn_reason=reason
+    )
+    ret.submission = (
+        ret.submissions.filter(withdrawn_at__isnull=True).exclude(pk=ret.submission_id).first()
+    )
+    if ret.submission is None:
+        _set_status(ret, user, Return.Status.DRAFT, f"Withdrawn: {reason}")
+    else:
+        ret.returned_reason = f"Submission {submission_number} withdrawn: {reason}"
+        _set_status(ret, user, Return.Status.RETURNED, ret.returned_reason)
     ret.save()
     _rebuild_plans_after_commit(ret)
     return ret

@@ -16,4 +16,5 @@ urlpatterns = [
     path(RETURN, views.return_detail, name="return"),
     path(RETURN + "history/", views.return_history, name="history"),
     path(RETURN + "review/", views.return_review, name="review"),
+    path(RETURN + "submissions/compare/", views.submission_compare, name="compare_submissions"),
 ]

@@ -12,6 +12,7 @@ from planning.models import Round, Template
 from planning.selectors import round_current, round_get
 
 from . import presenters, selectors, services
+from .evaluation import Message
 from .presenters import return_url
 from .rules import permissions_for
 
@@ -52,13 +53,16 @@ def return_detail(request, year, ods, template, stage):
         raise PermissionDenied
     raw = _posted(request)
     try:
-        ret = services.return_save(
+        ret, unsaved, changed = services.return_save_draft(
             user=request.user, ret=ret, base_version=_int(request.POST.get("version")), **raw
         )
     except services.StaleReturn as stale:
         return _render_conflict(request, stale, raw)
     except services.ReturnInvalid as invalid:
         return _render(request, ret, raw=raw, problems=invalid.messages, status=422)
+    if unsaved:
+        messages.info(request, _partly_saved(changed, unsaved, "submit" in request.POST))
+        return _render(request, ret, raw=raw, problems=unsaved, status=422)
     if "submit" not in request.POST:
         messages.success(request, "Your changes are saved.")
         return redirect(return_url(ret))
@@ -72,34 +76,95 @@ def return_detail(request, year, ods, template, stage):
     return redirect(return_url(ret))
 
 
+def _partly_saved(changed, unsaved, submitting):
+    """'Saved 11 changed cells. 1 cell needs fixing: it was not saved, and what you typed in it is
+    still on screen.'"""
+    plural = len(unsaved) != 1
+    text = (
+        f"Saved {changed} changed cell{'s' if changed != 1 else ''}. {len(unsaved)} "
+        f"cell{'s need' if plural else ' needs'} fixing: {'they were' if plural else 'it was'} "
+        f"not saved, and what you typed {'in them ' if plural else 'in it '}is still on screen."
+    )
+    return text + (" The return was not submitted." if submitting else "")
+
+
 @login_required
 @require_POST
 def return_review(request, year, ods, template, stage):
-    """The ICS lead accepts a submitted return, or returns it for amendment with a reason."""
+    """Decisions on one submission, named by the page: the ICS lead accepts it or returns it for
+    amendment with a reason; the planning lead withdraws it. A page that showed another submission
+    is refused with the return as it is now."""
     ret = return_for(request, year, ods, template, stage)
-    allowed = permissions_for(request.user, ret)
     decision = request.POST.get("decision")
-    if decision == "accept" and allowed["can_accept"]:
-        services.return_accept(user=request.user, ret=ret)
-        messages.success(request, f"{ret.organisation}'s {ret.template.name} is accepted.")
-    elif decision == "return" and allowed["can_send_back"]:
-        try:
-            services.return_send_back(
-                user=request.user, ret=ret, reason=request.POST.get("reason", "")
-            )
-        except services.ReturnInvalid as invalid:
-            return _render(request, ret, problems=invalid.messages, status=422)
-        messages.success(request, f"{ret.organisation}'s {ret.template.name} is returned.")
-    else:
+    allowed = permissions_for(request.user, ret)
+    if not allowed.get(_DECISIONS.get(decision, ""), False):
         raise PermissionDenied
+    number, reason = _int(request.POST.get("submission")), request.POST.get("reason", "")
+    try:
+        if decision == "accept":
+            if not request.POST.get("confirm"):
+                raise services.ReturnInvalid([_message("Confirm that you have reviewed it")])
+            services.return_accept(user=request.user, ret=ret, submission_number=number)
+        elif decision == "return":
+            services.return_send_back(
+                user=request.user, ret=ret, reason=reason, submission_number=number
+            )
+        else:
+            services.return_withdraw(
+                user=request.user, ret=ret, reason=reason, submission_number=number
+            )
+    except services.ReturnInvalid as invalid:
+        return _render(request, ret, problems=invalid.messages, status=422)
+    except services.StaleDecision as stale:
+        messages.error(request, stale.message)
+        return _render(request, return_for(request, year, ods, template, stage), status=409)
+    messages.success(request, f"{ret.organisation}'s {ret.template.name}: {_DONE[decision]}.")
     return redirect(return_url(ret))
+
+
+_DECISIONS = {"accept": "can_accept", "return": "can_send_back", "withdraw": "can_withdraw"}
+_DONE = {
+    "accept": "submission accepted",
+    "return": "returned for amendment",
+    "withdraw": "submission withdrawn",
+}
+
+
+def _message(text):
+    return Message("error", text, key="confirm")
 
 
 @login_required
 def return_history(request, year, ods, template, stage):
+    """Every change, and the submissions (frozen copies) with a form to compare any two."""
     ret = return_for(request, year, ods, template, stage)
-    page = Paginator(selectors.history(ret), 100).get_page(request.GET.get("page"))
-    return render(request, "submissions/return_history.html", {"ret": ret, "page": page})
+    context = {
+        "ret": ret,
+        "page": Paginator(selectors.history(ret), 100).get_page(request.GET.get("page")),
+        "submissions": list(selectors.submissions_of(ret)),
+        "urls": {"compare_submissions": return_url(ret, "submissions:compare_submissions")},
+    }
+    return render(request, "submissions/return_history.html", context)
+
+
+@login_required
+def submission_compare(request, year, ods, template, stage):
+    """Two submissions of a return side by side (?a=1&b=2), with the cells that differ marked."""
+    ret = return_for(request, year, ods, template, stage)
+    a = selectors.submission_of(ret, _int(request.GET.get("a")))
+    b = selectors.submission_of(ret, _int(request.GET.get("b")))
+    a_eval = selectors.submission_evaluation(a)
+    b_eval = selectors.submission_evaluation(b, grid=a_eval.grid)
+    context = presenters.comparison(a_eval, b_eval, a.answers, b.answers)
+    context.update(
+        ret=ret,
+        a=a,
+        b=b,
+        left=f"Submission {a.number}",
+        right=f"Submission {b.number}",
+        urls={"history": return_url(ret, "submissions:history")},
+    )
+    return render(request, "submissions/submission_compare.html", context)
 
 
 @login_required

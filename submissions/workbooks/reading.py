@@ -26,7 +26,9 @@ class WorkbookRejected(ValueError):
 
 @dataclass
 class UploadPreview:
-    changes: list = field(default_factory=list)  # {"ref", "line", "column", "old", "new", "raw"}
+    # {"ref", "line", "column", "old", "new"}, with "conflict" or "kept" and "by" for a cell
+    # someone else changed after the workbook was downloaded
+    changes: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # Message with text "Sheet!C7: ..."
     raw_cells: dict = field(default_factory=dict)  # what to save: {(line, column): text}
     raw_answers: dict = field(default_factory=dict)
@@ -69,9 +71,14 @@ def check_file(name, data):
             raise WorkbookRejected("The file is not an Excel workbook (.xlsx), or it is damaged.")
 
 
-def read_workbook(ret, name, data, *, grid, saved, saved_answers):
+def read_workbook(ret, name, data, *, grid, saved, saved_answers, changed_since=None):
     """Compare a completed workbook with the return, whose typed values are `saved` and narrative
-    answers `saved_answers`; nothing is saved here."""
+    answers `saved_answers`; nothing is saved here.
+
+    `changed_since(version)` gives the cells others changed after the return version the workbook
+    was downloaded at (its stamp): {(line, column): {"was": Decimal|None, "by": name}}. A cell the
+    workbook still holds as it was downloaded is left as they saved it (listed as kept); one the
+    workbook changes too is listed as a conflict, so nobody's later edit is silently undone."""
     check_file(name, data)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=False)
@@ -81,7 +88,8 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers):
                 "The workbook contains XML entity declarations, which are not allowed."
             ) from None
         raise WorkbookRejected("The file could not be read as an Excel workbook.") from None
-    _check_meta(ret, workbook)
+    stamp = _check_meta(ret, workbook)
+    since = changed_since(stamp) if changed_since and stamp is not None else {}
     preview = UploadPreview()
     typed_derived = {}
     by_code = {}
@@ -123,17 +131,23 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers):
                             Message("error", f"{_quote(ref)}: {_reason(error, text)}", *key)
                         )
                         continue
+                    change = {
+                        "ref": ref,
+                        "line": line.label,
+                        "column": column.label,
+                        "old": format_value(saved.get(key), "", exact=True),
+                        "new": format_value(value, "", exact=True),
+                    }
+                    later = since.get(key)
+                    if later is not None and value == later["was"]:
+                        # Untouched in the workbook, changed by someone since: keep their value.
+                        if value != saved.get(key):
+                            preview.changes.append({**change, "kept": True, "by": later["by"]})
+                        continue
                     preview.raw_cells[key] = text
                     if value != saved.get(key):
-                        preview.changes.append(
-                            {
-                                "ref": ref,
-                                "line": line.label,
-                                "column": column.label,
-                                "old": format_value(saved.get(key), "", exact=True),
-                                "new": format_value(value, "", exact=True),
-                            }
-                        )
+                        conflict = {"conflict": True, "by": later["by"]} if later else {}
+                        preview.changes.append({**change, **conflict})
                 elif raw is not None and not (isinstance(raw, str) and raw.startswith("=")):
                     value, error = parse_cell(str(raw), label="")
                     if error:
@@ -230,3 +244,5 @@ def _check_meta(ret, workbook):
     for key, (value, message) in expected.items():
         if str(meta.get(key)) != str(value):
             raise WorkbookRejected(f"This workbook {message}.")
+    stamp = meta.get("return_version")
+    return stamp if isinstance(stamp, int) else None

@@ -6,6 +6,7 @@ from django.http import Http404
 from submissions.models import Upload
 from submissions.plans.selectors import contributions_by_organisation
 from submissions.returns import selectors as returns
+from submissions.returns.evaluation import parse_cell
 from submissions.returns.rules import can
 
 from . import reading, writing
@@ -33,7 +34,22 @@ def upload_preview(ret, name, data):
         grid=returns.grid_for_template(ret.template),
         saved=returns.typed_values(ret),
         saved_answers=returns.answers(ret),
+        changed_since=lambda version: _cells_changed_since(ret, version),
     )
+
+
+def _cells_changed_since(ret, version):
+    """{(line, column): {"was": value at `version`, "by": who changed it last}} for the cells
+    others saved after `version`."""
+    cells = {}
+    for change in returns.changes_since(ret, version):  # oldest first
+        if change.kind != "value":
+            continue
+        key = (change.line.code, change.column.code)
+        was = cells.get(key, {}).get("was", parse_cell(change.old)[0])
+        who = change.user.get_full_name() or change.user.get_username() if change.user else ""
+        cells[key] = {"was": was, "by": who}
+    return cells
 
 
 def pending_upload(*, user, ret, pk):

@@ -82,10 +82,8 @@ def upload_confirm(request, year, ods, template, stage, pk):
     elif request.POST.get("decision") == "cancel":
         services.upload_cancel(upload=record)
         messages.info(request, "The upload was cancelled; the return is unchanged.")
-    elif record.errors:
-        raise PermissionDenied  # the page offers no confirm button while errors remain
     else:
-        _apply(request, ret, record)
+        _apply(request, ret, record)  # with problems, only the valid cells (the page says so)
     return redirect(return_url(ret))
 
 
@@ -101,7 +99,13 @@ def _apply(request, ret, record):
     except services.ReturnInvalid as invalid:
         messages.error(request, invalid.messages[0].text)
     else:
-        messages.success(request, f"Applied {len(record.changes)} changes from {record.filename}.")
+        applied = sum(not c.get("kept") for c in record.changes)
+        skipped = (
+            f" The {len(record.errors)} cells with problems were not applied."
+            if record.errors
+            else ""
+        )
+        messages.success(request, f"Applied {applied} changes from {record.filename}.{skipped}")
 
 
 @login_required

@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from planning.template_loader import load_all
 from submissions.models import SystemPlan
 from tests import factories
 
@@ -12,11 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def blmk():
-    load_all()
-    system = factories.system("BLMK", name="BLMK ICS")
-    beds = factories.organisation("06F", name="NHS Bedfordshire CCG")
+    factories.templates()
+    system = factories.blmk()
+    beds = factories.bedfordshire(in_system=system)
     hospital = factories.organisation("RC1", name="Bedford Hospital", kind="acute")
-    factories.membership(beds, system)
     factories.membership(hospital, system, role="provider", share="0.5")
     factories.submitted_return(beds, "activity", {("gp_referrals", "fot"): "94,810"})
     factories.submitted_return(hospital, "activity", {("gp_referrals", "fot"): "1,001"})
@@ -45,14 +43,28 @@ def test_ics_lead_opens_the_matrix_drills_into_a_line_and_approves(
     expect(contributions.locator('tr[data-ods="RC1"]')).to_contain_text(
         "501"
     )  # 1,001 x 50%, rounded
-    expect(contributions).to_contain_text("95,311")  # 94,810 + 500.5
+    # The system plan is the commissioners': the provider is shown beside it, not added in.
+    expect(contributions).to_contain_text("not in the system plan")
+    expect(contributions.locator("tr.app-grid__row--total")).to_contain_text("94,810")
     assert_accessible(page)
 
     page.get_by_role("link", name="Back to the system plan").click()
+    expect(page.get_by_test_id("providers-beside")).to_contain_text("501")
     # Each submission built a version; the second includes both partners.
+    page.get_by_role("button", name="Approve version 2").click()
+    expect(page.get_by_test_id("approval-partners")).to_contain_text(
+        "Submission 1 submitted, not yet accepted"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve version 2").click()
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Confirm that you approve without")
+    page.get_by_label("NHS Bedfordshire CCG: submission 1 submitted, not yet accepted").check()
+    page.get_by_label("Bedford Hospital: submission 1 submitted, not yet accepted").check()
+    page.get_by_label("Why is the plan approved without them?").fill("Reviewed at the ICS board")
     page.get_by_role("button", name="Approve version 2").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("approved and frozen")
     expect(page.get_by_test_id("plan-status")).to_contain_text("Approved and frozen by Penny")
+    expect(page.get_by_test_id("approval-exceptions")).to_contain_text("Reviewed at the ICS board")
     expect(page.get_by_role("button", name="Approve version 2")).to_have_count(0)
     assert SystemPlan.objects.get(version=2).is_approved
     assert_accessible(page)

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from planning.forms import MembershipForm
 from planning.models import Membership, Milestone, Role
 from planning.selectors import system_members
 from tests import factories
@@ -111,3 +112,19 @@ def test_round_is_named_for_its_financial_year():
     assert round_.name == "2019/20"
     assert str(round_.starts_on) == "2019-04-01"
     assert factories.planning_round(2099).name == "2099/00"
+
+
+def test_a_share_can_be_typed_as_a_fraction_and_three_thirds_make_a_whole():
+    form = MembershipForm(
+        data={
+            "organisation": factories.organisation().pk,
+            "system": factories.system().pk,
+            "role": Membership.Role.COMMISSIONER,
+            "share": "1/3",
+            "first_year": 2019,
+        }
+    )
+    assert form.is_valid(), form.errors
+    third = form.save().share
+    assert abs(third * 3 - 1) < Decimal("1e-11")
+    assert not MembershipForm(data={"share": "1/0"}).is_valid()

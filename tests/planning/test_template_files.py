@@ -110,3 +110,44 @@ def test_narrative_questions_are_text_with_guidance():
         assert question.unit == "text", question.code
         assert question.hint, question.code
     assert not Column.objects.filter(section__is_narrative=True).exists()
+
+
+def test_each_rule_compares_the_cell_it_is_attached_to():
+    """A rule's comparison is rounded at the precision of its cell's unit, so the cell must be one
+    of the figures it compares (planning/templates_data/README.md, "Rounding")."""
+    for path in data_files():
+        for rule in read(path).get("rules", []):
+            assert rule["cell"] in Formula(rule["require"]).names, (path.name, rule["code"])
+
+
+def test_each_rule_compares_figures_in_one_unit():
+    """Every cell a rule names has the unit of the rule's cell: a rule never compares a % with
+    £000 at one precision. (Cells of other templates are checked where they are loaded.)"""
+    for path in data_files():
+        data = read(path)
+        units = {}  # "line.column" -> unit
+        lines_of = {}  # section code -> line codes
+        for section in data["sections"]:
+            lines_of[section["code"]] = [line["code"] for line in section.get("lines", [])]
+            for line in section.get("lines", []):
+                for column in section.get("columns", []):
+                    unit = column.get("unit") or line.get("unit") or section.get("unit")
+                    units[f"{line['code']}.{column['code']}"] = unit
+        for rule in data.get("rules", []):
+            names = [name for name in Formula(rule["require"]).names if ":" not in name]
+            if rule.get("each_line"):
+                for line in lines_of[rule["section"]]:
+                    found = {units[f"{line}.{name}"] for name in names}
+                    assert found == {units[f"{line}.{rule['cell']}"]}, (path.name, rule["code"])
+            else:
+                found = {units[name] for name in names}
+                assert found == {units[rule["cell"]]}, (path.name, rule["code"], found)
+
+
+def test_the_template_language_is_documented_next_to_the_files():
+    readme = (DATA_DIR / "README.md").read_text()
+    for heading in ("## Sections", "## Columns", "## Lines", "## Formulas", "## Units"):
+        assert heading in readme
+    for heading in ("## Blanks", "## Rounding", "## Rules"):
+        assert heading in readme
+    assert "rounded half up" in readme and "3,000 passes and 2,999 warns" in readme

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from planning.formulas import Formula, FormulaError
+from planning.formulas import Formula, FormulaError, places_of, round_half_up
 from planning.template_loader import TemplateDataError, validate
 
 BASE = {
@@ -112,3 +112,50 @@ def test_formula_names_and_cross_template_references():
     values = {"total.gross": 41, "finance:total_income.budget": 1000}
     assert formula.evaluate(lambda n: Decimal(values[n])) is False
     assert Formula("a / b").evaluate(lambda n: Decimal(0)) is None
+
+
+@pytest.mark.parametrize(
+    "value, unit, expected",
+    [
+        ("8.75", "%", "8.8"),
+        ("-8.75", "%", "-8.8"),
+        ("8.749", "%", "8.7"),
+        ("1.005", "WTE", "1.01"),
+        ("-0.125", "WTE", "-0.13"),
+        ("3000.5", "£000", "3001"),
+        ("3000.25", "£000", "3000"),
+        ("-0.4", "count", "0"),
+    ],
+)
+def test_figures_round_half_up_at_the_precision_of_their_unit(value, unit, expected):
+    rounded = round_half_up(Decimal(value), places_of(unit))
+    assert str(rounded) == expected
+
+
+@pytest.mark.parametrize(
+    "contingency, places, passes",
+    [("3000", 0, True), ("2999", 0, False), ("3000", None, False), ("3001", None, True)],
+)
+def test_a_comparison_rounds_both_sides_to_the_places_it_is_given(contingency, places, passes):
+    # 0.5% of 600,050 is 3,000.25: 3,000 in £000 (places=0); exactly, 3,000 is below it.
+    formula = Formula("contingency >= 0.005 * allocation")
+    values = {"contingency": Decimal(contingency), "allocation": Decimal(600050)}
+    assert formula.evaluate(values.get, places=places) is passes
+
+
+def test_only_the_sides_of_a_comparison_are_rounded_not_the_arithmetic():
+    values = {"a": Decimal(35), "b": Decimal(400)}.get  # 8.75%
+    assert Formula("a / b * 100").evaluate(values, places=1) == Decimal("8.75")
+    assert Formula("a / b * 100 >= 8.8").evaluate(values, places=1) is True
+    assert Formula("a / b * 100 >= 8.8").evaluate(values) is False
+    assert Formula("abs(a / b * 100 - 3.8) <= 5").evaluate(values, places=1) is True  # 4.95
+
+
+def test_a_blank_makes_arithmetic_blank_except_inside_sum():
+    values = {"fot": Decimal(1000), "trend": Decimal(25), "coding": None}
+    assert Formula("fot + coding + trend").evaluate(values.get) is None
+    assert Formula("fot + sum(coding, trend)").evaluate(values.get) == 1025
+    assert Formula("fot + sum(coding)").evaluate(values.get) == 1000
+    assert Formula("coding + sum(fot)").evaluate(values.get) is None
+    assert Formula("fot / coding").evaluate(values.get) is None
+    assert Formula("fot / (trend - 25)").evaluate(values.get) is None

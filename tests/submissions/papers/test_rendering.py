@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from submissions.models import Paper, Value
+from planning.models import System
+from submissions.demo.returns import fill
+from submissions.models import Paper, Return
 from submissions.papers import rendering
+from submissions.returns import services as return_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -140,14 +143,41 @@ def test_the_hash_is_stable_for_the_same_data_and_changes_with_a_value(paper, pd
     first, second = factories.rendered(paper), factories.rendered(paper)
     assert first.data_hash == second.data_hash and first.number == 1 and second.number == 2
 
-    Value.objects.filter(
-        ret__template__code="finance", line__code="acute", column__code="budget"
-    ).update(value=359073)
+    finance = Return.objects.get(template__code="finance")
+    ics_lead = factories.ics_lead(System.objects.get(code="BLMK"))
+    return_services.return_send_back(
+        user=ics_lead, ret=finance, reason="Acute", submission_number=1
+    )
+    finance.refresh_from_db()
+    lead = finance.submitted_by
+    finance = return_services.return_save(
+        user=lead,
+        ret=finance,
+        base_version=finance.version,
+        raw_cells={("acute", "budget"): "1"},
+        raw_answers={},
+        raw_explanations={},
+    )
+    amending = factories.rendered(paper)
+    # Work in progress is never printed: the submitted figures are, marked as under amendment.
+    assert amending.data_hash != first.data_hash  # the status line changed, not the figures
+    text = "\n".join(pdf_pages(amending))
+    assert "659,649" in text and "under amendment" in text
+    return_services.return_save(
+        user=lead,
+        ret=finance,
+        base_version=finance.version,
+        raw_cells={("acute", "budget"): "359,073"},
+        raw_answers={},
+        raw_explanations={},
+    )
+    finance.refresh_from_db()
+    fill(user=lead, ret=finance, cells={}, explain=lambda warning: "Explained", submit=True)
     third = factories.rendered(paper)
 
-    assert third.data_hash != first.data_hash
+    assert third.data_hash not in (first.data_hash, amending.data_hash)
     assert "659,650" in "\n".join(pdf_pages(third))
-    assert Paper.objects.get().renders.count() == 3  # older versions are kept
+    assert Paper.objects.get().renders.count() == 4  # older versions are kept
 
 
 def test_the_data_hash_ignores_key_order_and_changes_with_any_figure_or_word():

@@ -13,7 +13,6 @@ from submissions.demo import seed_figures
 from submissions.models import PlanContribution, Return, SystemPlan
 from submissions.plans import selectors as plan_selectors
 from submissions.plans import services as plan_services
-from submissions.returns.selectors import grid_for_template
 from tests import factories
 from tests.factories import submitted_return as submitted
 
@@ -24,17 +23,16 @@ def totals(plan):
     return plan_selectors.plan_typed_values(plan)
 
 
-def test_plan_is_the_share_weighted_sum_of_submitted_returns(blmk):
+def test_plan_is_the_share_weighted_sum_of_the_commissioners_submissions(blmk):
+    half = factories.organisation("99H", name="Half CCG")
+    factories.membership(half, blmk.system, share="0.5")
     submitted(
         blmk.beds,
         "activity",
         {("gp_referrals", "fot"): "94,810", ("gp_referrals", "trend"): "6,998"},
     )
-    submitted(
-        blmk.hospital,
-        "activity",
-        {("gp_referrals", "fot"): "1,001", ("gp_referrals", "trend"): "-3"},
-    )
+    submitted(half, "activity", {("gp_referrals", "fot"): "1,001", ("gp_referrals", "trend"): "-3"})
+    submitted(blmk.hospital, "activity", {("gp_referrals", "fot"): "3,060"})
     Return.objects.create(
         organisation=blmk.luton, template=blmk.activity, stage="draft"
     )  # in progress
@@ -45,14 +43,33 @@ def test_plan_is_the_share_weighted_sum_of_submitted_returns(blmk):
     values = totals(plan)
     assert values[("gp_referrals", "fot")] == Decimal("94810") + Decimal("1001") * Decimal("0.5")
     assert values[("gp_referrals", "trend")] == Decimal("6998") + Decimal("-3") * Decimal("0.5")
-    computed = grid_for_template(plan.template).compute(values)
-    assert computed[("gp_referrals", "plan")] == Decimal("95310.5") + Decimal("6996.5")
     assert {i["ods_code"]: i["included"] for i in plan.inputs} == {
         "06F": True,
+        "99H": True,
         "RC1": True,
         "06P": False,
     }
     assert {i["ods_code"]: i["status"] for i in plan.missing} == {"06P": "draft"}
+    # The provider's figures are weighted and kept beside the plan, not added into it.
+    hospital = PlanContribution.objects.get(plan=plan, organisation=blmk.hospital)
+    assert hospital.value == Decimal("1530")
+
+
+def test_commissioners_and_providers_activity_is_never_added_together(blmk):
+    submitted(blmk.beds, "activity", {("gp_referrals", "fot"): "1,000"})
+    submitted(blmk.hospital, "activity", {("gp_referrals", "fot"): "3,060"})  # 1,530 at half
+
+    plan, _ = blmk.build()
+
+    assert totals(plan)[("gp_referrals", "fot")] == 1000  # not 2,530
+    assert plan_selectors.providers_beside(plan)
+    side = {r["line"].code: r for r in plan_selectors.alignment(plan=plan, threshold=Decimal(2))}
+    referrals = side["gp_referrals"]
+    assert (referrals["commissioners"], referrals["providers"], referrals["gap"]) == (
+        1000,
+        1530,
+        530,
+    )
 
 
 def test_rates_are_not_added_up_across_organisations(blmk):
@@ -101,7 +118,7 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     previous, _ = blmk.build()
     submitted(blmk.hospital, "activity", {("gp_referrals", "fot"): "50"})
 
-    def fail(plan):
+    def fail(plan, organisation_ids):
         raise RuntimeError("worker lost mid-build")
 
     monkeypatch.setattr(plan_services, "_insert_totals", fail)

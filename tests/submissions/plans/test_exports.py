@@ -27,6 +27,8 @@ def test_exports_have_stable_field_names(client, lead, built, plan_url):
         "built_at",
         "approved_at",
         "approved_by",
+        "approval_note",
+        "approval_exceptions",
         "inputs",
         "cells",
     }

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 
 from submissions.plans import selectors as plan_selectors
-from submissions.plans import services as plan_services
 from submissions.plans.presenters import (
     EXPORT_FIELDS,
     alignment_rows,
@@ -17,6 +16,7 @@ from submissions.plans.presenters import (
     line_total,
     plan_sections,
 )
+from tests import factories
 from tests.factories import submitted_return as submitted
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def plan(blmk):
-    """Bedfordshire: 60,000 GP and 30,000 other referrals; the hospital (at half): 60,000 GP
-    referrals. The system plan: 90,000 GP referrals, 30,000 other, 120,000 in total."""
+    """Bedfordshire: 60,000 GP and 30,000 other referrals; a CCG counted at half: 60,000 GP
+    referrals. The system (commissioners') plan: 90,000 GP referrals, 30,000 other, 120,000 in
+    total. Beside it, the hospital (a provider, at half): 60,000 GP referrals, so 30,000."""
+    half = factories.organisation("99H", name="Half CCG")
+    factories.membership(half, blmk.system, share="0.5")
     submitted(
         blmk.beds,
         "activity",
         {("gp_referrals", "fot"): "60,000", ("other_referrals", "fot"): "30,000"},
     )
+    submitted(half, "activity", {("gp_referrals", "fot"): "60,000"})
     submitted(blmk.hospital, "activity", {("gp_referrals", "fot"): "60,000"})
     plan, _ = blmk.build()
     return plan
@@ -118,8 +122,12 @@ def test_line_rows_show_each_included_partners_share_and_contribution(plan, figu
     rows = line_rows(plan, section, line, per_org)
 
     fot = [c.code for c in section.columns].index("fot")
-    shown = {r["input"]["ods_code"]: (r["share_pct"], r["cells"][fot]) for r in rows}
-    assert shown == {"06F": ("100", "60,000"), "RC1": ("50", "30,000")}  # Luton has not submitted
+    shown = {r["input"]["ods_code"]: (r["share_pct"], r["cells"][fot], r["in_total"]) for r in rows}
+    assert shown == {  # Luton has not submitted; the provider is shown beside, not added in
+        "06F": ("100", "60,000", True),
+        "99H": ("50", "30,000", True),
+        "RC1": ("50", "30,000", False),
+    }
     assert line_total(figures, section, line)[fot] == "90,000"
 
 
@@ -128,17 +136,17 @@ def test_alignment_rows_format_each_figure(plan):
     display = {r["line"].code: r["display"] for r in rows}
 
     assert display["gp_referrals"] == {
-        "commissioners": "60,000",
+        "commissioners": "90,000",
         "providers": "30,000",
-        "gap": "-30,000",
-        "gap_pct": "-50.0",
+        "gap": "-60,000",
+        "gap_pct": "-66.7",
     }
-    # The hospital planned no other referrals: no gap to show.
+    # The hospital planned no other referrals: the whole commissioners' figure is the gap.
     assert display["other_referrals"] == {
         "commissioners": "30,000",
         "providers": "",
-        "gap": "",
-        "gap_pct": "",
+        "gap": "-30,000",
+        "gap_pct": "-100.0",
     }
 
 
@@ -166,7 +174,7 @@ def test_export_rows_flag_totals_and_derived_cells(plan, figures):
 
 
 def test_export_document_lists_the_inputs_and_every_cell(plan, figures, lead):
-    plan = plan_services.plan_approve(user=lead, plan=plan)
+    plan = factories.approve(plan, lead)
 
     document = export_document(plan, figures)
 
@@ -175,6 +183,7 @@ def test_export_document_lists_the_inputs_and_every_cell(plan, figures, lead):
     assert document["approved_at"] == plan.approved_at.isoformat()
     assert [(i["ods_code"], i["included"], i["status"]) for i in document["inputs"]] == [
         ("RC1", True, "submitted"),
+        ("99H", True, "submitted"),
         ("06F", True, "submitted"),
         ("06P", False, "not_started"),
     ]

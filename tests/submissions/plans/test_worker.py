@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from submissions.models import PlanContribution
 from submissions.plans.selectors import latest_plan, plan_typed_values
 from tests import factories
 
@@ -25,6 +26,6 @@ def test_the_worker_builds_the_system_plan_when_two_partners_submit(celery_worke
             break
         time.sleep(0.2)
     assert plan is not None and len(plan.included) == 2, "the worker did not build the plan"
-    assert plan_typed_values(plan)[("gp_referrals", "fot")] == Decimal("94810") + Decimal(
-        "1001"
-    ) * Decimal("0.5")
+    assert plan_typed_values(plan)[("gp_referrals", "fot")] == Decimal("94810")  # commissioners
+    hospital = PlanContribution.objects.get(plan=plan, organisation=blmk.hospital)
+    assert hospital.value == Decimal("1001") * Decimal("0.5")  # weighted, beside the plan

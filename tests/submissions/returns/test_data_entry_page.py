@@ -42,7 +42,9 @@ def test_saving_the_bedfordshire_activity_table_shows_the_published_totals(clien
     assert ">2.5</output>" in html  # total referrals planned growth %
 
 
-def test_invalid_save_keeps_every_typed_value_and_puts_the_error_by_its_cell(client, beds_lead):
+def test_a_draft_save_with_one_bad_cell_stores_the_others_and_keeps_the_bad_one_on_screen(
+    client, beds_lead
+):
     client.force_login(beds_lead)
     cells = {**seed_figures.activity_cells(), ("day_case", "trend"): "5,17B"}
     response = client.post(factories.return_url(), factories.entry_form(cells, 0))
@@ -51,7 +53,34 @@ def test_invalid_save_keeps_every_typed_value_and_puts_the_error_by_its_cell(cli
     assert 'href="#cell-day_case-trend"' in html
     assert 'id="cell-day_case-trend-message"' in html and "is not a number" in html
     assert 'value="5,17B"' in html and 'value="94,810"' in html  # nothing typed is lost
-    assert not Return.objects.exists()  # and nothing half-saved
+    stored = saved_values()
+    typed = [k for k, v in seed_figures.activity_cells().items() if v not in ("", None)]
+    assert ("day_case", "trend") not in stored and len(stored) == len(typed) - 1
+    assert stored[("gp_referrals", "fot")] == 94810
+    assert "1 cell needs fixing: it was not saved" in html
+    # The page now carries the saved version, so fixing the cell and saving again just works.
+    ret = Return.objects.get()
+    assert f'name="version" value="{ret.version}"' in html
+    fixed = {("day_case", "trend"): "5,178"}
+    assert (
+        client.post(factories.return_url(), factories.entry_form(fixed, ret.version)).status_code
+        == 302
+    )
+    assert saved_values()[("day_case", "trend")] == 5178
+
+
+def test_submitting_with_a_bad_cell_saves_the_rest_but_does_not_submit(client, beds_lead):
+    client.force_login(beds_lead)
+    cells = {("acute", "gross"): "100", ("mental_health", "gross"): "lots"}
+    response = client.post(
+        factories.return_url(template_code="qipp"), factories.entry_form(cells, 0, submit="1")
+    )
+    assert (
+        response.status_code == 422 and "The return was not submitted" in response.content.decode()
+    )
+    ret = Return.objects.get()
+    assert ret.status == "draft" and ret.submission is None
+    assert saved_values() == {("acute", "gross"): 100}
 
 
 def test_a_save_changes_only_the_cells_it_carries_and_clears_cells_sent_empty(

@@ -72,11 +72,13 @@ def test_once_submitted_the_lead_cannot_edit_and_the_ics_lead_may_accept_or_send
         "can_edit": False,
         "can_accept": False,
         "can_send_back": False,
+        "can_withdraw": True,
     }
     assert permissions_for(ics_lead, ret) == {
         "can_edit": False,
         "can_accept": True,
         "can_send_back": True,
+        "can_withdraw": False,
     }
 
 

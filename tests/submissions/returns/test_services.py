@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from submissions import queue
 from submissions.models import Change, Return, Value
 from submissions.returns import services
+from submissions.returns.selectors import submitted_values
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -103,10 +104,12 @@ def test_sending_back_needs_a_reason_and_records_it(bedfordshire, beds_lead, ics
         bedfordshire, "qipp", {("acute", "gross"): "100"}, lead=beds_lead
     )
     with pytest.raises(services.ReturnInvalid) as invalid:
-        services.return_send_back(user=ics_lead, ret=ret, reason="  ")
+        services.return_send_back(user=ics_lead, ret=ret, reason="  ", submission_number=1)
     assert [m.key for m in invalid.value.messages] == ["reason"]
 
-    ret = services.return_send_back(user=ics_lead, ret=ret, reason="Acute QIPP is too low")
+    ret = services.return_send_back(
+        user=ics_lead, ret=ret, reason="Acute QIPP is too low", submission_number=1
+    )
     assert (ret.status, ret.returned_reason, ret.decided_by) == (
         "returned",
         "Acute QIPP is too low",
@@ -120,6 +123,47 @@ def test_only_the_ics_lead_may_accept(bedfordshire, beds_lead, ics_lead):
         bedfordshire, "qipp", {("acute", "gross"): "100"}, lead=beds_lead
     )
     with pytest.raises(PermissionDenied):
-        services.return_accept(user=beds_lead, ret=ret)
-    ret = services.return_accept(user=ics_lead, ret=ret)
+        services.return_accept(user=beds_lead, ret=ret, submission_number=1)
+    ret = services.return_accept(user=ics_lead, ret=ret, submission_number=1)
     assert (ret.status, ret.decided_by) == ("accepted", ics_lead)
+
+
+def test_submitting_freezes_a_numbered_copy_that_later_edits_do_not_touch(
+    bedfordshire, beds_lead, ics_lead
+):
+    ret = factories.submitted_return(
+        bedfordshire, "qipp", {("acute", "gross"): "100"}, lead=beds_lead
+    )
+    first = ret.submission
+    assert (first.number, first.submitted_by, first.return_version) == (1, beds_lead, ret.version)
+    assert submitted_values(first) == {("acute", "gross"): 100}
+    services.return_send_back(user=ics_lead, ret=ret, reason="Check", submission_number=1)
+    ret.refresh_from_db()
+    ret = services.return_save(
+        user=beds_lead,
+        ret=ret,
+        base_version=ret.version,
+        raw_cells={("acute", "gross"): "90"},
+        raw_answers={},
+        raw_explanations={},
+    )
+    ret.refresh_from_db()
+    assert ret.is_under_amendment and ret.submission == first
+    assert submitted_values(first) == {("acute", "gross"): 100}
+    ret = services.return_submit(user=beds_lead, ret=ret)
+    assert ret.submission.number == 2 and submitted_values(ret.submission) == {
+        ("acute", "gross"): 90
+    }
+    assert ret.submission.content_hash != first.content_hash
+
+
+def test_a_decision_names_the_submission_it_decides_on(bedfordshire, beds_lead, ics_lead):
+    ret = factories.submitted_return(
+        bedfordshire, "qipp", {("acute", "gross"): "100"}, lead=beds_lead
+    )
+    with pytest.raises(services.StaleDecision):
+        services.return_accept(user=ics_lead, ret=ret, submission_number=2)
+    with pytest.raises(services.StaleDecision):
+        services.return_send_back(user=ics_lead, ret=ret, reason="x", submission_number=None)
+    ret.refresh_from_db()
+    assert ret.status == "submitted" and not ret.submission.is_accepted

@@ -87,3 +87,30 @@ def test_final_return_needs_a_submitted_draft_first(client, beds_lead):
     assert response.status_code == 422
     assert "Submit the draft return before starting the final one" in response.content.decode()
     assert not Return.objects.exists()
+
+
+def test_a_local_deadline_earlier_than_the_national_one_makes_a_submission_late(
+    client, round_2019, blmk, beds_lead
+):
+    today = datetime.date.today()
+    draft_deadline(round_2019, today + datetime.timedelta(days=30))  # national
+    factories.milestone(
+        round_2019,
+        today - datetime.timedelta(days=2),
+        "BLMK draft plans",
+        system=blmk,
+        kind="submission",
+        stage="draft",
+        level="organisation",
+    )
+    client.force_login(beds_lead)
+    client.post(
+        factories.return_url(template_code="qipp"),
+        factories.entry_form(QIPP_CELLS, 0, submit="1"),
+    )
+    ret = Return.objects.get()
+    assert ret.is_late and ret.submission.is_late
+    assert (
+        "BLMK draft plans"
+        in client.get(factories.return_url(template_code="qipp")).content.decode()
+    )

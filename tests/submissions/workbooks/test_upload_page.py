@@ -87,7 +87,7 @@ def test_round_trip_applies_exactly_the_three_changed_cells(
     assert Upload.objects.get().status == "applied"
 
 
-def test_upload_errors_name_the_sheet_and_cell_and_nothing_is_applied(
+def test_upload_errors_name_the_sheet_and_cell_and_only_the_valid_changes_can_be_applied(
     lead_client, download, upload, cell_of, as_bytes
 ):
     workbook = download(lead_client)
@@ -101,10 +101,16 @@ def test_upload_errors_name_the_sheet_and_cell_and_nothing_is_applied(
         f"&#x27;{bad.parent.title}&#x27;!{bad.coordinate}: &#x27;abc&#x27; is not a number" in html
     )
     assert "Total referrals (general and acute): 19/20 annual plan is 1" in html
-    assert "Apply" not in html
-    confirm = lead_client.post(response["Location"] + "confirm/", {"decision": "apply"})
-    assert confirm.status_code == 403
+    assert "Nothing has been applied" in html and "Apply the valid changes only" in html
     assert Value.objects.get(line__code="gp_referrals", column__code="trend").value == 6998
+
+    confirm = lead_client.post(
+        response["Location"] + "confirm/", {"decision": "apply"}, follow=True
+    )
+
+    assert "The 2 cells with problems were not applied" in confirm.content.decode()
+    assert Value.objects.get(line__code="gp_referrals", column__code="trend").value == 1
+    assert Value.objects.get(line__code="day_case", column__code="trend").value == 5178
 
 
 @pytest.mark.parametrize(
@@ -249,3 +255,33 @@ def test_only_the_person_who_uploaded_may_see_or_confirm_the_preview(
     assert Value.objects.get(line__code="gp_referrals", column__code="trend").value == 6998
     missing = factories.return_url(view="submissions:upload") + "999999/"
     assert client.get(missing).status_code == 404
+
+
+def test_an_old_workbook_keeps_others_later_edits_and_shows_its_own_as_conflicts(
+    client, beds, lead, activity_return, download, upload, cell_of, as_bytes
+):
+    client.force_login(lead)
+    workbook = download(client)  # stamped with the return's version now
+    colleague = factories.planning_lead(beds, first_name="Colin", last_name="Jones")
+    client.force_login(colleague)
+    client.post(
+        factories.return_url(),
+        factories.entry_form(
+            {("day_case", "trend"): "5,000", ("gp_referrals", "trend"): "7,100"},
+            activity_return.version,
+        ),
+    )
+    client.force_login(lead)
+    cell_of(workbook, "gp_referrals", "trend").value = 7000  # changed by both
+    cell_of(workbook, "other_referrals", "trend").value = 1300  # only in the workbook
+
+    preview = upload(client, as_bytes(workbook))["Location"]
+    page = client.get(preview).content.decode()
+
+    assert "Conflict" in page and "Colin Jones changed this after you downloaded" in page
+    assert "Kept" in page  # day case: the workbook still holds the figure it was downloaded with
+    client.post(preview + "confirm/", {"decision": "apply"})
+    values = saved_values()
+    assert values[("day_case", "trend")] == 5000  # their later edit is not undone
+    assert values[("gp_referrals", "trend")] == 7000  # the conflict, shown, then applied
+    assert values[("other_referrals", "trend")] == 1300
