@@ -28,6 +28,10 @@ const CELL_SELECTOR = ".app-cell";
 const INPUT_SELECTOR = "input.app-cell";
 const INVALID_CLASS = "app-cell--invalid";
 const SCROLL_CLASS = "app-grid-scroll";
+const HINT_CLASS = "app-blank-hint";
+const SERVER_ERROR_CLASS = "nhsuk-input--error";
+const MESSAGE_CLASS = { error: "nhsuk-error-message", warning: "app-warning-message" };
+const ANNOUNCE_AFTER_MS = 800;
 
 /* ------------------------------------------------------------------------------------------------
  * Numbers people type
@@ -771,8 +775,11 @@ function setDirty(form, dirty) {
 class Grid {
   constructor(form) {
     this.form = form;
-    this.sections = readDefinition(form);
+    ({ definition: this.definition, sections: this.sections } = readDefinition(form));
+    this.ruleCodes = new Set((this.definition.rules || []).map((rule) => rule.code));
     this.announcer = createAnnouncer(form);
+    this.toAnnounce = new Map(); // message id -> text, said once typing pauses
+    this.announceTimer = null;
     this.tables = [...form.querySelectorAll("table.app-grid")];
     this.tables.forEach(wrapInScrollContainer);
 
@@ -796,7 +803,7 @@ class Grid {
   onInput(event) {
     const input = event.target;
     if (!isEditable(input)) return;
-    this.recompute(input.closest("table"));
+    this.refresh();
     this.trackChanges([input]);
   }
 
@@ -840,7 +847,7 @@ class Grid {
 
     const written = pasteBlock(input, splitBlock(text));
     written.forEach((cell) => this.format(cell));
-    this.recompute(input.closest("table"));
+    this.refresh();
     this.trackChanges(written);
     announce(this.announcer, `Pasted ${written.length} ${written.length === 1 ? "value" : "values"}`);
   }
@@ -860,10 +867,24 @@ class Grid {
     setDirty(this.form, this.changed.size > 0);
   }
 
-  /** Mark rejected cells and rewrite every total and derived cell of one table (section). */
+  /**
+   * After a change: every table's totals, derived cells and blank hints, then the template's rules
+   * over the whole return, each message at its cell. The server stays the judge: it checks again on
+   * save, and its own messages (a cell it could not read, a rule it alone checks) stay until then.
+   */
+  refresh() {
+    const values = {};
+    for (const table of this.tables) Object.assign(values, this.recompute(table));
+    if (this.ruleCodes.size) this.showMessages(checkRules(this.definition, values));
+  }
+
+  /**
+   * Mark rejected cells and rewrite every total and derived cell of one table (section), with the
+   * hint of each blank derived cell. Returns the section's values, {"line.column": decimal|null}.
+   */
   recompute(table) {
     const compiled = this.sections.get(table?.dataset.section);
-    if (!compiled) return;
+    if (!compiled) return {};
     const cells = cellsByKey(table);
     const columnsByCode = new Map((compiled.section.columns || []).map((column) => [column.code, column]));
     const linesByCode = new Map((compiled.section.lines || []).map((line) => [line.code, line]));
@@ -889,11 +910,129 @@ class Grid {
       const unit = cell.dataset.unit || columnsByCode.get(column)?.unit || linesByCode.get(line)?.unit;
       const text = formatValue(values.get(key), unit);
       if (cell.textContent !== text) cell.textContent = text;
+      const valueOf = (code) => values.get(cellKey(line, code)) ?? null;
+      showHint(cell, blankHint(compiled, column, valueOf));
     }
+    const result = {};
+    for (const line of compiled.lines.keys()) {
+      for (const column of compiled.columns.keys()) {
+        result[`${line}.${column}`] = values.get(cellKey(line, column)) ?? null;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Put each rule's message at its cell, as the server would (an error before a warning, then in
+   * rule order, one message a cell), and take away those that no longer apply. Only messages of
+   * rules checked here are touched: a message the server rendered for anything else stays.
+   */
+  showMessages(messages) {
+    const byCell = new Map();
+    for (const message of [...messages.filter(isError), ...messages.filter((m) => !isError(m))]) {
+      const key = cellKey(message.line, message.column);
+      if (!byCell.has(key)) byCell.set(key, message);
+    }
+    for (const table of this.tables) {
+      for (const [key, cell] of cellsByKey(table)) this.showMessage(cell, byCell.get(key) ?? null);
+    }
+    this.scheduleAnnouncement();
+  }
+
+  showMessage(cell, message) {
+    const id = `${cell.id}-message`;
+    const current = document.getElementById(id);
+    if (current && !this.ruleCodes.has(current.dataset.rule)) return; // the server's, until it checks again
+    if (current && message && current.textContent === messageText(message) && current.matches(`.${MESSAGE_CLASS[message.severity] || MESSAGE_CLASS.warning}`)) {
+      return;
+    }
+    if (current) {
+      current.remove();
+      removeDescription(cell, id);
+      cell.closest("td")?.classList.remove("app-cell-wrap--error", "app-cell-wrap--warning");
+      if (cell instanceof HTMLInputElement && cell.classList.contains(SERVER_ERROR_CLASS)) {
+        cell.classList.remove(SERVER_ERROR_CLASS);
+        if (!cell.classList.contains(INVALID_CLASS)) cell.removeAttribute("aria-invalid");
+      }
+      this.toAnnounce.delete(id);
+    }
+    if (!message) return;
+    const element = messageElement(id, message);
+    const td = cell.closest("td");
+    td?.prepend(element);
+    td?.classList.add(`app-cell-wrap--${isError(message) ? "error" : "warning"}`);
+    addDescription(cell, id, { first: true });
+    if (isError(message) && cell instanceof HTMLInputElement) {
+      cell.classList.add(SERVER_ERROR_CLASS);
+      cell.setAttribute("aria-invalid", "true");
+    }
+    this.toAnnounce.set(id, element.textContent);
+  }
+
+  /** New messages are said (politely) once typing pauses, not at every keystroke. */
+  scheduleAnnouncement() {
+    clearTimeout(this.announceTimer);
+    if (!this.toAnnounce.size) return;
+    this.announceTimer = setTimeout(() => {
+      const texts = [...this.toAnnounce.values()];
+      this.toAnnounce.clear();
+      if (texts.length) announce(this.announcer, texts.join(" "));
+    }, ANNOUNCE_AFTER_MS);
   }
 }
 
-/** {section code -> compiled section} from the form's grid-definition JSON. */
+const isError = (message) => message.severity === "error";
+
+/** The text a message element reads: "Warning: " (visually hidden) and the message. */
+const messageText = (message) => `${isError(message) ? "Error:" : "Warning:"} ${message.text}`;
+
+/** The same markup as the server's message at a cell (templates/submissions/return_detail.html). */
+function messageElement(id, message) {
+  const element = document.createElement("span");
+  element.className = MESSAGE_CLASS[message.severity] || MESSAGE_CLASS.warning;
+  element.id = id;
+  element.dataset.rule = message.rule;
+  const prefix = document.createElement("span");
+  prefix.className = "nhsuk-u-visually-hidden";
+  prefix.textContent = `${isError(message) ? "Error:" : "Warning:"} `;
+  element.append(prefix, document.createTextNode(message.text));
+  return element;
+}
+
+/** Show, change or take away the hint under a computed cell saying why it is blank. */
+function showHint(cell, text) {
+  const id = `${cell.id}-hint`;
+  let hint = document.getElementById(id);
+  if (!text) {
+    if (hint) {
+      hint.remove();
+      removeDescription(cell, id);
+    }
+    return;
+  }
+  if (!hint) {
+    hint = document.createElement("span");
+    hint.className = HINT_CLASS;
+    hint.id = id;
+    cell.after(hint);
+    addDescription(cell, id);
+  }
+  if (hint.textContent !== text) hint.textContent = text;
+}
+
+/** Add `id` to a cell's aria-describedby: first for a message, last for a hint, as the server does. */
+function addDescription(cell, id, { first = false } = {}) {
+  const ids = (cell.getAttribute("aria-describedby") || "").split(/\s+/).filter((token) => token && token !== id);
+  cell.setAttribute("aria-describedby", (first ? [id, ...ids] : [...ids, id]).join(" "));
+}
+
+function removeDescription(cell, id) {
+  const ids = (cell.getAttribute("aria-describedby") || "").split(/\s+/).filter((token) => token && token !== id);
+  if (ids.length) cell.setAttribute("aria-describedby", ids.join(" "));
+  else cell.removeAttribute("aria-describedby");
+}
+
+/** {definition, sections: section code -> compiled section} from the form's grid-definition JSON. */
 function readDefinition(form) {
   const script = form.querySelector('script[type="application/json"]#grid-definition');
   const sections = new Map();
@@ -902,7 +1041,7 @@ function readDefinition(form) {
     definition = JSON.parse(script?.textContent || "{}");
   } catch {
     console.warn("app-grid: grid-definition is not valid JSON; totals will update on save only");
-    return sections;
+    return { definition: {}, sections };
   }
   for (const section of definition.sections || []) {
     try {
@@ -912,7 +1051,9 @@ function readDefinition(form) {
       console.warn(`app-grid: section ${section.code} will update on save only: ${error.message}`);
     }
   }
-  return sections;
+  // A rule needs every section it may look at: with one unreadable, the server checks them all.
+  if (sections.size !== (definition.sections || []).length) definition = { ...definition, rules: [] };
+  return { definition, sections };
 }
 
 function cellsByKey(table) {

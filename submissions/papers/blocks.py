@@ -5,6 +5,7 @@ from planning.models import Template
 from planning.selectors import memberships_for_round, milestones_for
 from submissions.formatting import format_bracketed, format_value
 from submissions.models import Paper, Return, SystemPlan
+from submissions.plans.presenters import control_total_is_rounded
 from submissions.plans.selectors import control_total, figures
 from submissions.returns.selectors import (
     grid_for_template,
@@ -129,6 +130,7 @@ def _system_plan(paper):
                     for r in (total["rows"] if total else [])
                 ],
                 "total": format_bracketed(total["total"], "£000") if total else "",
+                "rounded": control_total_is_rounded(total),
             }
         )
     return summaries

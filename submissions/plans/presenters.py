@@ -234,8 +234,10 @@ def export_rows(plan, figures):
                 }
 
 
-def export_document(plan, figures):
-    """The JSON export: the plan's provenance, its inputs and every cell."""
+def export_document(plan, figures, now=()):
+    """The JSON export: the plan's provenance, its inputs (with whether each is under amendment
+    now, from `now`, the inputs as they stand) and every cell."""
+    amending = {i["organisation_id"] for i in now if i["under_amendment"]}
     return {
         "system": plan.system.code,
         "round": plan.template.round.name,
@@ -256,6 +258,7 @@ def export_document(plan, figures):
                 "included": i["included"],
                 "return_version": i["return_version"],
                 "submission_number": i.get("submission_number"),
+                "under_amendment": i["organisation_id"] in amending,
             }
             for i in plan.inputs
         ],

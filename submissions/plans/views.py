@@ -277,7 +277,7 @@ def plan_export_csv(request, **url):
 def plan_export_json(request, **url):
     version = request.GET.get("version", "")
     plan, figures = selectors.exported_plan(user=request.user, version_text=version, **url)
-    body = presenters.export_document(plan, figures)
+    body = presenters.export_document(plan, figures, now=selectors.inputs_now(plan))
     response = JsonResponse(body, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{presenters.export_name(plan)}.json"'
     return response

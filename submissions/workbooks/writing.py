@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from planning.formulas import BLANK_AS_ZERO
 from submissions.formatting import neutralise
 
 META_SHEET = "_meta"
@@ -39,14 +40,27 @@ def _sheet_title(text, used, fallback="Sheet"):
     return title
 
 
-def _excel_formula(formula, ref):
-    """Our formula as an Excel formula, with `ref(name)` giving each name's cell reference."""
+def _excel_formula(formula, ref, *, is_computed=lambda name: False, total=False):
+    """Our formula as an Excel formula, with `ref(name)` giving each name's cell reference, and the
+    blanks of the template language (planning/templates_data/README.md) kept, so the workbook shows
+    what the app shows:
+
+    - a derived column (`total=False`) gives "" when any cell it is made from outside sum() is
+      blank (no forecast, no variance and no variance %); sum(...) is Excel's SUM, which counts a
+      blank as 0: =IF(OR(ISBLANK(C6),ISBLANK(D6)),"",(C6-D6)) ;
+    - a total line (`total=True`) gives "" when every part is blank, and otherwise counts a blank
+      part as 0 (N() reads "" as 0): =IF(AND(ISBLANK(C6),ISBLANK(C7)),"",(N(C6)+N(C7))) ;
+    - a division by zero gives "" (IFERROR), never #DIV/0! or 100%.
+
+    `is_computed(name)` says whether a name's cell holds a formula itself, which may give "": that
+    cell is tested with ref="" (ISBLANK is false for a formula's "")."""
 
     def walk(node):
         if isinstance(node, ast.Constant):
             return repr(node.value)
         if isinstance(node, ast.Name | ast.Attribute):
-            return ref(ast.unparse(node))
+            reference = ref(ast.unparse(node))
+            return f"N({reference})" if total else reference
         if isinstance(node, ast.UnaryOp):
             return f"-{walk(node.operand)}" if isinstance(node.op, ast.USub) else walk(node.operand)
         if isinstance(node, ast.BinOp):
@@ -56,8 +70,36 @@ def _excel_formula(formula, ref):
             return f"{node.func.id.upper()}({','.join(walk(a) for a in node.args)})"
         raise ValueError(f"Cannot write {ast.unparse(node)} as an Excel formula")
 
+    def blank(name):
+        return f'{ref(name)}=""' if is_computed(name) else f"ISBLANK({ref(name)})"
+
     expression = walk(formula._tree)
-    return f'=IFERROR({expression},"")' if "/" in expression else f"={expression}"
+    if "/" in expression:
+        expression = f'IFERROR({expression},"")'
+    tested = [blank(name) for name in (formula.names if total else _required_names(formula))]
+    if not tested:
+        return f"={expression}"
+    condition = tested[0] if len(tested) == 1 else f"{'AND' if total else 'OR'}({','.join(tested)})"
+    return f'=IF({condition},"",{expression})'
+
+
+def _required_names(formula):
+    """The names of a formula outside sum(...): a blank there makes the result blank."""
+    names = []
+
+    def visit(node):
+        if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
+            return
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = ast.unparse(node)
+            if name not in names:
+                names.append(name)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(formula._tree)
+    return names
 
 
 def return_workbook(ret, grid, values, saved_answers):
@@ -96,6 +138,8 @@ def _grid_sheet(sheet, ret, grid, s, values):
     sheet.cell(row=HEADER_ROW, column=2, value="Line").font = BOLD
     rows = {line.code: FIRST_ROW + i for i, line in enumerate(s.lines)}
     columns = {c.code: FIRST_COLUMN + i for i, c in enumerate(s.columns)}
+    lines = {line.code: line for line in s.lines}
+    by_code = {c.code: c for c in s.columns}
     sheet.cell(row=CODE_ROW, column=1, value="code")
     for column in s.columns:
         index = columns[column.code]
@@ -145,13 +189,20 @@ def _grid_sheet(sheet, ret, grid, s, values):
                 if column.formula:
                     formula = grid.column_formulas[(s.code, column.code)]
                     cell.value = _excel_formula(
-                        formula, lambda name, row=row: f"{get_column_letter(columns[name])}{row}"
+                        formula,
+                        lambda name, row=row: f"{get_column_letter(columns[name])}{row}",
+                        is_computed=lambda name, line=line: not grid.is_input(line, by_code[name]),
                     )
                 else:
                     formula = grid.line_formulas[line.code]
                     letter = get_column_letter(columns[column.code])
                     cell.value = _excel_formula(
-                        formula, lambda name, letter=letter: f"{letter}{rows[name]}"
+                        formula,
+                        lambda name, letter=letter: f"{letter}{rows[name]}",
+                        is_computed=lambda name, column=column: (
+                            not grid.is_input(lines[name], column)
+                        ),
+                        total=True,
                     )
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_COLUMN)
     sheet.protection.sheet = True

@@ -5,7 +5,9 @@ import pytest
 
 from planning.models import Membership, Organisation
 from submissions.demo import seed_figures
+from submissions.models import Paper
 from submissions.papers.blocks import paper_data
+from submissions.plans.services import build_system_plan
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,32 @@ def test_only_the_chosen_blocks_appear(beds):
     assert set(data) == {"cover", "subject", "round", "qipp", "timetable"}
     assert data["qipp"]["template"] == "QIPP plan"
     assert data["cover"]["title"] == paper.title and data["subject"] == "NHS Bedfordshire CCG"
+
+
+def test_a_blank_base_prints_a_blank_variance_never_100_percent(blmk, pdf_pages):
+    ccg = factories.luton(in_system=blmk)
+    factories.submitted_return(
+        ccg, "finance", {("core_programme", "budget"): "1,000", ("acute", "budget"): "900"}
+    )
+    paper = factories.paper(organisation=ccg, blocks=[Paper.Block.SUMMARY_OF_SPEND])
+
+    rows = {r["label"]: r["cells"] for r in paper_data(paper)["summary_of_spend"]["rows"]}
+
+    acute = next(cells for label, cells in rows.items() if label.startswith("Acute"))
+    assert acute[0] == "900" and acute[1:] == ["", "", ""]  # no forecast: no variance, no %
+    text = "\n".join(pdf_pages(factories.rendered(paper)))
+    assert "100.0%" not in text
+
+
+def test_the_control_total_says_when_rounded_surpluses_do_not_add_up(blmk):
+    for ods in ("H1", "H2"):
+        ccg = factories.organisation(ods, name=f"Half CCG {ods}")
+        factories.membership(ccg, blmk, share="0.5")
+        factories.submitted_return(ccg, "finance", {("core_programme", "budget"): "1,001"})
+    build_system_plan(system=blmk, template=factories.template("finance"), stage="draft")
+    paper = factories.paper(system=blmk, blocks=[Paper.Block.SYSTEM_PLAN])
+
+    (summary,) = paper_data(paper)["system_plan"]
+
+    assert [r["value"] for r in summary["rows"]] == ["501", "501"]  # 500.5 each, half up
+    assert summary["total"] == "1,001" and summary["rounded"]

@@ -7,6 +7,7 @@ import pytest
 from submissions.models import PlanContribution, Return
 from submissions.plans import selectors as plan_selectors
 from submissions.plans import services as plan_services
+from submissions.plans.presenters import export_document
 from submissions.returns import services as return_services
 from tests.factories import submitted_return as submitted
 
@@ -39,6 +40,9 @@ def test_returning_inputs_from_the_plan_sends_named_partners_back_with_the_comme
     assert PlanContribution.objects.get(plan=plan, organisation=blmk.hospital).value == 25
     now = {i["ods_code"]: i for i in plan_selectors.inputs_now(rebuilt)}
     assert now["RC1"]["under_amendment"] and not now["06F"]["under_amendment"]
+    exported = export_document(rebuilt, plan_selectors.figures(rebuilt), now=now.values())
+    marks = {i["ods_code"]: i["under_amendment"] for i in exported["inputs"]}
+    assert marks == {"RC1": True, "06F": False, "06P": False}
 
 
 def test_editing_a_returned_return_changes_no_plan_until_it_is_resubmitted(
