@@ -107,6 +107,26 @@ class Formula:
         else:
             raise FormulaError(f"{ast.unparse(node)!r} is not allowed in {self.source!r}.")
 
+    @property
+    def required_names(self):
+        """The names this formula cannot do without: those outside sum(...), where a blank makes
+        the result blank (inside sum() a blank counts as 0)."""
+        names = []
+
+        def walk(node):
+            if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
+                return
+            if isinstance(node, ast.Name | ast.Attribute):
+                name = ast.unparse(node)
+                if name not in names:
+                    names.append(name)
+                return
+            for child in ast.iter_child_nodes(node):
+                walk(child)
+
+        walk(self._tree)
+        return names
+
     def evaluate(self, lookup, *, places=None):
         """Compute with `lookup(name)` giving a Decimal or None. None if anything needed is missing.
 

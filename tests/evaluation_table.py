@@ -1,9 +1,11 @@
 """One table of typed cells and what the server and the browser must make of them.
 
 The same data is run against the Python evaluation (tests/submissions/returns/test_evaluation.py:
-`parse_typed`, `TemplateGrid.compute`, `format_value`) and against static/js/grid.js
-(tests/browser/test_grid_arithmetic_matches_the_server.py: `computeGrid`), so a figure reads the
-same while typing as after saving. Plain data only: no imports, no Django.
+`parse_typed`, `TemplateGrid.compute`, `format_value`; tests/submissions/returns/test_presenters.py:
+the blank hints of `entry_sections`; tests/submissions/returns/test_rules_table.py: `check_rules`)
+and against static/js/grid.js (tests/browser/test_grid_arithmetic_matches_the_server.py:
+`computeGrid` and `checkRules`), so a figure, a hint and a warning read the same while typing as
+after saving. Plain data, and `table_grid()`, the server's grid of it (no Django, no database).
 
 `TEMPLATE` is a small template in the shape presenters.grid_definition gives grid.js (labels added
 for the server's messages; line codes are unique in a template, as in the data files; grid.js takes
@@ -16,12 +18,20 @@ gives:
   checked only where listed;
 - `shown`: {"line.column": the text the grid shows}: a typed cell as the server keeps it, a
   computed one rounded half up at its unit's precision (% 1 place, WTE 2, £000 whole);
-- `invalid` (optional): typed cells the server refuses (they count as blank).
+- `invalid` (optional): typed cells the server refuses (they count as blank);
+- `hints` (optional): {"line.column": why a derived cell is blank}, every hint of the grid
+  (presenters.blank_hints, grid.js `blankHint`): a derived cell blank although something it is made
+  from was given says which figure it still needs, or that it has nothing to compare with (a
+  division by zero); a row nobody started has none.
 
 The rules are planning/templates_data/README.md's: a total line counts a blank part as 0 unless
 every part is blank; a derived column is blank when any cell it is made from is blank (except
 inside sum(), which counts a blank as 0) and when it divides by zero.
 """
+
+from types import SimpleNamespace
+
+from submissions.returns.evaluation import TemplateGrid
 
 TEMPLATE = {
     "sections": [
@@ -217,6 +227,10 @@ CASES = [
             "total.forecast": "400",
             "total.variance_pct": "308.8",
         },
+        "hints": {
+            "a.variance": "Blank: no forecast outturn yet",
+            "a.variance_pct": "Blank: no forecast outturn yet",
+        },
     },
     {
         "name": "a column nobody filled in: its total is blank, and so is everything made from it",
@@ -233,6 +247,11 @@ CASES = [
             "net.plan": "150",
         },
         "shown": {"total.budget": "150", "total.forecast": "", "total.variance_pct": ""},
+        "hints": {
+            f"{line}.{column}": "Blank: no forecast outturn yet"
+            for line in ("a", "b", "total", "net")
+            for column in ("variance", "variance_pct")
+        },
     },
     {
         "name": "a zero base: the variance is there, the variance % is blank (never 100% or an error)",
@@ -256,6 +275,10 @@ CASES = [
             "net.plan": "100",
         },
         "shown": {"a.variance": "100", "a.variance_pct": "", "b.variance": "0"},
+        "hints": {
+            f"{line}.variance_pct": "Blank: nothing to compare with"
+            for line in ("a", "b", "total", "net")
+        },
     },
     {
         "name": "sum() counts a blank adjustment as 0, but a blank budget still blanks the plan",
@@ -272,6 +295,15 @@ CASES = [
             "net.plan": "105",
         },
         "shown": {"a.plan": "100", "b.plan": "", "c.plan": "7", "total.plan": "112"},
+        "hints": {
+            # b has an adjustment but no budget: no plan; its variance has nothing to go on at all.
+            "b.plan": "Blank: no budget yet",
+            **{
+                f"{line}.{column}": "Blank: no forecast outturn yet"
+                for line in ("a", "c", "total", "net")
+                for column in ("variance", "variance_pct")
+            },
+        },
     },
     {
         "name": "halves round away from zero at each unit's precision, and nothing shows as -0",
@@ -428,3 +460,287 @@ CASES = [
         },
     },
 ]
+
+
+# Rules ----------------------------------------------------------------------------------------------
+#
+# The table template's rules, in the shape of a template's [[rules]] (planning/templates_data/README.md).
+# Each case gives `typed` and the `messages` the rules give, in order, as (severity, key, cell):
+# tests/submissions/returns/test_rules_table.py checks them against evaluation.check_rules and
+# tests/browser/test_grid_arithmetic_matches_the_server.py against grid.js `checkRules` (and both
+# against each other, message text included). A case with a `template` runs on that 2019 template
+# as loaded from planning/templates_data instead of the table's.
+
+RULES = [
+    {
+        "code": "contingency_like",
+        "severity": "warning",
+        "cell": "c.budget",
+        "require": "c.budget >= 0.005 * total.budget",
+        "message": "C is below 0.5% of the total.",
+    },
+    {
+        "code": "variance_within_ten_points",
+        "severity": "warning",
+        "cell": "total.variance_pct",
+        "require": "abs(total.variance_pct) <= 10",
+        "message": "The total varies by more than 10%.",
+    },
+    {
+        "code": "forecast_not_above_budget",
+        "severity": "warning",
+        "each_line": True,
+        "section": "money",
+        "cell": "forecast",
+        "require": "forecast <= budget",
+        "message": "The forecast outturn is above the budget.",
+    },
+    {
+        "code": "rate_is_a_percentage",
+        "severity": "error",
+        "each_line": True,
+        "section": "money",
+        "cell": "last_year_pct",
+        "require": "last_year_pct >= -100 and not last_year_pct > 100",
+        "message": "A rate is between -100% and 100%.",
+    },
+    {
+        "code": "adjustments_small",
+        "severity": "warning",
+        "cell": "total.adjustment",
+        "require": "sum(a.adjustment, b.adjustment, c.adjustment) <= max(10, 0.1 * total.budget)",
+        "message": "The adjustments are more than 10% of the budget.",
+    },
+    {
+        "code": "staff_not_reduced",
+        "severity": "warning",
+        "cell": "staff_total.planned",
+        "require": "staff_total.planned >= staff_total.baseline or gps.planned > gps.baseline",
+        "message": "Fewer staff are planned than in the baseline.",
+    },
+    {
+        "code": "budget_within_allocation",
+        "severity": "warning",
+        "cell": "total.budget",
+        "require": "total.budget <= finance:total_income.budget",
+        "message": "The budget is above the allocation (another template's figure).",
+    },
+]
+
+RULE_CASES = [
+    {
+        "name": "an empty return has no warnings",
+        "typed": {},
+        "messages": [],
+    },
+    {
+        "name": "0.5% of 1,000 is 5: a C of 5 passes (a division or a blank elsewhere is no matter)",
+        "typed": {"a.budget": "995", "c.budget": "5", "c.forecast": "0"},
+        "messages": [],
+    },
+    {
+        "name": "0.5% of 1,099 is 5.495, which reads 5: a C of 4 warns",
+        "typed": {"a.budget": "1,095", "c.budget": "4"},
+        "messages": [("warning", "contingency_like", "c.budget")],
+    },
+    {
+        "name": "a forecast above the budget warns on its line only; totals are lines too",
+        "typed": {"a.budget": "100", "a.forecast": "101", "b.budget": "50", "b.forecast": "50"},
+        "messages": [
+            ("warning", "forecast_not_above_budget:a", "a.forecast"),
+            ("warning", "forecast_not_above_budget:total", "total.forecast"),
+            ("warning", "forecast_not_above_budget:net", "net.forecast"),
+        ],
+    },
+    {
+        "name": "a forecast of 100.4 against a budget of 100 reads 100 in £000: no warning",
+        "typed": {"a.budget": "100", "a.forecast": "100.4"},
+        "messages": [],
+    },
+    {
+        "name": "a forecast of 100.5 reads 101, above 100; C at 0 is below 0.5%",
+        "typed": {"a.budget": "100", "a.forecast": "100.5", "c.budget": "0"},
+        "messages": [
+            ("warning", "contingency_like", "c.budget"),
+            ("warning", "forecast_not_above_budget:a", "a.forecast"),
+            ("warning", "forecast_not_above_budget:total", "total.forecast"),
+            ("warning", "forecast_not_above_budget:net", "net.forecast"),
+        ],
+    },
+    {
+        "name": "a total variance of 10.04% reads 10.0 and passes",
+        "typed": {"a.budget": "110.04", "a.forecast": "100"},
+        "messages": [],
+    },
+    {
+        "name": "a total variance of 10.05% reads 10.1 and warns",
+        "typed": {"a.budget": "110.05", "a.forecast": "100"},
+        "messages": [("warning", "variance_within_ten_points", "total.variance_pct")],
+    },
+    {
+        "name": "an error rule with and / not, at its boundary (100.04 reads 100.0) and beyond",
+        "typed": {
+            "a.last_year_pct": "100.04",
+            "b.last_year_pct": "100.05",
+            "c.last_year_pct": "-100.05",
+            "total.last_year_pct": "-100.04",
+        },
+        "messages": [
+            ("error", "rate_is_a_percentage:b", "b.last_year_pct"),
+            ("error", "rate_is_a_percentage:c", "c.last_year_pct"),
+        ],
+    },
+    {
+        "name": "sum() counts a blank adjustment as 0 and max() takes the larger limit",
+        "typed": {"a.budget": "200", "a.adjustment": "15", "c.adjustment": "6"},
+        "messages": [("warning", "adjustments_small", "total.adjustment")],
+    },
+    {
+        "name": "sum() of adjustments within 10% of a larger budget",
+        "typed": {"a.budget": "300", "a.adjustment": "25", "b.adjustment": "5"},
+        "messages": [],
+    },
+    {
+        "name": "WTE at 2 places: 9.005 planned reads 9.01, not below a baseline of 9.01",
+        "typed": {
+            "gps.baseline": "8",
+            "gps.planned": "8",
+            "nurses.baseline": "1.01",
+            "nurses.planned": "1.005",
+        },
+        "messages": [],
+    },
+    {
+        "name": "WTE at 2 places: 9.004 planned reads 9.00, below a baseline of 9.01",
+        "typed": {
+            "gps.baseline": "8",
+            "gps.planned": "8",
+            "nurses.baseline": "1.01",
+            "nurses.planned": "1.004",
+        },
+        "messages": [("warning", "staff_not_reduced", "staff_total.planned")],
+    },
+    {
+        "name": "or: fewer staff in all but more GPs is no warning",
+        "typed": {
+            "gps.baseline": "8",
+            "gps.planned": "9",
+            "nurses.baseline": "3",
+            "nurses.planned": "1",
+        },
+        "messages": [],
+    },
+    {
+        "name": "a rule on another template's figure is left to the server: none here",
+        "typed": {"a.budget": "999,999"},
+        "messages": [],
+    },
+    # The 2019 templates as loaded ---------------------------------------------------------------
+    {
+        "name": "finance: a contingency of 3,000 passes at an allocation of 600,050 (3,000.25)",
+        "template": "finance",
+        "typed": {"core_programme.budget": "600,050", "contingency.budget": "3,000"},
+        "messages": [],
+    },
+    {
+        "name": "finance: a contingency of 2,999 warns at an allocation of 600,050",
+        "template": "finance",
+        "typed": {"core_programme.budget": "600,050", "contingency.budget": "2,999"},
+        "messages": [("warning", "contingency_minimum", "contingency.budget")],
+    },
+    {
+        "name": "finance: running costs above the allowance, mental health below the standard",
+        "template": "finance",
+        "typed": {
+            "core_programme.budget": "607,144",
+            "core_programme.forecast": "587,950",
+            "mental_health.budget": "60,805",
+            "mental_health.forecast": "58,884",
+            "running_cost_allowance.budget": "9,908",
+            "running_costs.budget": "9,909",
+            "contingency.budget": "3,406",
+        },
+        "messages": [
+            ("warning", "mental_health_investment_standard", "mental_health.budget"),
+            ("warning", "running_costs_within_allowance", "running_costs.budget"),
+        ],
+    },
+    {
+        "name": "performance: 94.95% reads 95.0% and meets the A&E standard; 100.1% is an error",
+        "template": "performance",
+        "typed": {"ae_4_hours.q4": "94.95", "ae_4_hours.q1": "100.1", "rtt_18_weeks.q4": "91.94"},
+        "messages": [
+            ("warning", "rtt_standard", "rtt_18_weeks.q4"),
+            ("error", "q1_at_most_100:ae_4_hours", "ae_4_hours.q1"),
+        ],
+    },
+    {
+        "name": "qipp: assured above gross warns on the line and the total; the 4% rule is the "
+        "server's (it needs the finance plan)",
+        "template": "qipp",
+        "typed": {"acute.gross": "100,000", "acute.assured": "100,001"},
+        "messages": [
+            ("warning", "assured_within_gross:acute", "acute.assured"),
+            ("warning", "assured_within_gross:total", "total.assured"),
+        ],
+    },
+    {
+        "name": "activity: growth 5.1 points from last year's warns, on its line only",
+        "template": "activity",
+        "typed": {
+            "gp_referrals.fot": "1,000",
+            "gp_referrals.trend": "29",
+            "gp_referrals.last_year_growth": "8.0",
+            "other_referrals.fot": "1,000",
+            "other_referrals.trend": "29",
+            "other_referrals.last_year_growth": "7.9",
+        },
+        "messages": [
+            ("warning", "growth_against_last_year:gp_referrals", "gp_referrals.growth"),
+        ],
+    },
+    {
+        "name": "workforce: 14.74 WTE planned against 14.75 warns",
+        "template": "workforce",
+        "typed": {
+            "gps.baseline": "10.5",
+            "gps.planned": "10.5",
+            "practice_nurses.baseline": "4.25",
+            "practice_nurses.planned": "4.24",
+        },
+        "messages": [("warning", "total_not_reduced", "total.planned")],
+    },
+]
+
+
+def table_grid(rules=None):
+    """The server's TemplateGrid of TEMPLATE (with `rules`, RULES unless given), built from plain
+    objects without the database, as selectors.grid_for_template builds it from rows."""
+    sections, columns, lines = [], [], []
+    for pk, data in enumerate(TEMPLATE["sections"]):
+        sections.append(SimpleNamespace(pk=pk, code=data["code"], is_narrative=False))
+        columns += [
+            SimpleNamespace(
+                section_id=pk,
+                code=c["code"],
+                label=c["label"],
+                unit=c["unit"],
+                formula=c["formula"],
+                allow_negative=c.get("allow_negative", False),
+                sums_lines=c.get("sums_lines", True),
+            )
+            for c in data["columns"]
+        ]
+        lines += [
+            SimpleNamespace(
+                section_id=pk,
+                code=line["code"],
+                label=line["label"],
+                unit=line["unit"],
+                formula=line["formula"],
+                allow_negative=line.get("allow_negative", False),
+            )
+            for line in data["lines"]
+        ]
+    template = SimpleNamespace(rules=RULES if rules is None else rules)
+    return TemplateGrid.build(template, sections, columns, lines)

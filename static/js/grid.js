@@ -10,6 +10,14 @@
  *   `parse_cell`, planning/formulas.py, submissions/formatting.py): decimal arithmetic as Python's
  *   decimal module does it, the same blanks (planning/templates_data/README.md) and the same
  *   rounding, half up at the unit's precision, so a figure reads the same while typing as after saving;
+ * - a derived cell left blank says why, under it and in its aria-describedby ("Blank: no forecast
+ *   outturn yet", "Blank: nothing to compare with"), as presenters.blank_hints renders it;
+ * - the template's rules are checked as people type (evaluation.check_rules, both sides of each
+ *   comparison rounded half up at the precision of the rule cell's unit) and each message is shown
+ *   at its cell with the server's markup, and taken away when it no longer applies. Only the rules
+ *   in the definition are checked here: one on another template's figures
+ *   (`rules_left_to_server`) is the server's, and so is every message the server rendered for
+ *   anything else; the server checks everything again on save, and its result is what counts;
  * - a cell the server would reject gets `app-cell--invalid` (no error text: the server explains);
  * - values get thousands separators when a cell loses focus;
  * - arrow keys and Enter move between cells;
@@ -17,10 +25,11 @@
  * - leaving the page with unsaved changes asks for confirmation.
  *
  * It is an ES module with no dependencies; nothing is ever eval-ed (the CSP forbids it anyway).
- * The pure parts (numbers, formulas, computation) are exported so they can be tested on their own:
- * `computeGrid(definition, typed)` computes and formats a whole grid from what people typed, and
- * tests/browser/test_grid_arithmetic_matches_the_server.py checks it against the server's
- * evaluation with the shared table in tests/evaluation_table.py.
+ * The pure parts (numbers, formulas, computation, rules) are exported so they can be tested on
+ * their own: `computeGrid(definition, typed)` computes, formats and explains a whole grid from what
+ * people typed, `checkRules(definition, values)` gives the rules' messages, and
+ * tests/browser/test_grid_arithmetic_matches_the_server.py checks both against the server's
+ * evaluation with the shared tables in tests/evaluation_table.py.
  */
 
 const GRID_SELECTOR = 'form[data-module="app-grid"]';
@@ -943,8 +952,8 @@ class Grid {
     const id = `${cell.id}-message`;
     const current = document.getElementById(id);
     if (current && !this.ruleCodes.has(current.dataset.rule)) return; // the server's, until it checks again
-    if (current && message && current.textContent === messageText(message) && current.matches(`.${MESSAGE_CLASS[message.severity] || MESSAGE_CLASS.warning}`)) {
-      return;
+    if (current && message && current.textContent === messageText(message) && current.matches(`.${classOf(message)}`)) {
+      return; // already shown
     }
     if (current) {
       current.remove();
@@ -982,6 +991,7 @@ class Grid {
 }
 
 const isError = (message) => message.severity === "error";
+const classOf = (message) => (isError(message) ? MESSAGE_CLASS.error : MESSAGE_CLASS.warning);
 
 /** The text a message element reads: "Warning: " (visually hidden) and the message. */
 const messageText = (message) => `${isError(message) ? "Error:" : "Warning:"} ${message.text}`;
@@ -989,7 +999,7 @@ const messageText = (message) => `${isError(message) ? "Error:" : "Warning:"} ${
 /** The same markup as the server's message at a cell (templates/submissions/return_detail.html). */
 function messageElement(id, message) {
   const element = document.createElement("span");
-  element.className = MESSAGE_CLASS[message.severity] || MESSAGE_CLASS.warning;
+  element.className = classOf(message);
   element.id = id;
   element.dataset.rule = message.rule;
   const prefix = document.createElement("span");

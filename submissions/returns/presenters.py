@@ -1,11 +1,9 @@
 """What the return pages show, as plain rows: built from selectors' results, with no queries and
 no HTTP, so each is tested on its own."""
 
-import ast
-
 from django.urls import reverse
 
-from planning.formulas import BLANK_AS_ZERO, Formula
+from planning.formulas import Formula
 from submissions.formatting import format_value
 from submissions.models import Return
 
@@ -80,6 +78,9 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                 message = by_cell.get(key)
                 rule = message.key.partition(":")[0] if message else ""
                 hint = hints.get(key, "")
+                described_by = [f"{cell_id}-message"] if message else []
+                if hint:
+                    described_by.append(f"{cell_id}-hint")
                 cells.append(
                     {
                         "line": line,
@@ -92,10 +93,7 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                         "message": message,
                         "rule": rule if rule in rule_codes else "",
                         "hint": hint,
-                        "describedby": " ".join(
-                            [f"{cell_id}-message"] * bool(message)
-                            + [f"{cell_id}-hint"] * bool(hint)
-                        ),
+                        "describedby": " ".join(described_by),
                         "conflict": key in conflict_cells,
                     }
                 )
@@ -142,26 +140,6 @@ def blank_hint_text(missing):
     return f"Blank: no {names} yet"
 
 
-def required_names(formula):
-    """The names a formula cannot do without: those outside sum(...), where a blank makes the
-    result blank (inside sum() a blank counts as 0)."""
-    names = []
-
-    def walk(node):
-        if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
-            return
-        if isinstance(node, ast.Name | ast.Attribute):
-            name = ast.unparse(node)
-            if name not in names:
-                names.append(name)
-            return
-        for child in ast.iter_child_nodes(node):
-            walk(child)
-
-    walk(formula._tree)
-    return names
-
-
 def blank_hints(grid, values):
     """{(line, column): hint} for each derived cell (a column with a formula) that is blank although
     something it is made from has been given: blank because a figure it needs is blank ("Blank: no
@@ -176,7 +154,10 @@ def blank_hints(grid, values):
         order = [c.code for c in s.columns]
         named = {c.code: in_sentence(c.label) for c in s.columns}
         made_from = {code: _bases(code, formulas, lambda f: f.names) for code in formulas}
-        needs = {code: _bases(code, formulas, required_names) for code in formulas}
+        needs = {
+            code: _bases(code, formulas, lambda formula: formula.required_names)
+            for code in formulas
+        }
         for line in s.lines:
             for code in formulas:
                 if values.get((line.code, code)) is not None:

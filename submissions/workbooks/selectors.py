@@ -42,6 +42,8 @@ def _cells_changed_since(ret, version):
     """{(line, column): {"was": value at `version`, "by": who changed it last}} for the cells
     others saved after `version`."""
     cells = {}
+    if ret.pk is None:
+        return cells  # a return not saved yet has no one else's changes
     for change in returns.changes_since(ret, version):  # oldest first
         if change.kind != "value":
             continue

@@ -68,7 +68,13 @@ def return_upload(request, year, ods, template, stage):
 def upload_preview(request, year, ods, template, stage, pk):
     ret = _return(request, year, ods, template, stage)
     record = selectors.pending_upload(user=request.user, ret=ret, pk=pk)
-    context = {"ret": ret, "upload": record, "urls": {"self": return_url(ret)}}
+    applicable = sum(not change.get("kept") for change in record.changes)
+    context = {
+        "ret": ret,
+        "upload": record,
+        "applicable": applicable,
+        "urls": {"self": return_url(ret)},
+    }
     return render(request, "submissions/upload_preview.html", context)
 
 

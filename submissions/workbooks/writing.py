@@ -16,7 +16,6 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from planning.formulas import BLANK_AS_ZERO
 from submissions.formatting import neutralise
 
 META_SHEET = "_meta"
@@ -76,30 +75,11 @@ def _excel_formula(formula, ref, *, is_computed=lambda name: False, total=False)
     expression = walk(formula._tree)
     if "/" in expression:
         expression = f'IFERROR({expression},"")'
-    tested = [blank(name) for name in (formula.names if total else _required_names(formula))]
+    tested = [blank(name) for name in (formula.names if total else formula.required_names)]
     if not tested:
         return f"={expression}"
     condition = tested[0] if len(tested) == 1 else f"{'AND' if total else 'OR'}({','.join(tested)})"
     return f'=IF({condition},"",{expression})'
-
-
-def _required_names(formula):
-    """The names of a formula outside sum(...): a blank there makes the result blank."""
-    names = []
-
-    def visit(node):
-        if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
-            return
-        if isinstance(node, ast.Name | ast.Attribute):
-            name = ast.unparse(node)
-            if name not in names:
-                names.append(name)
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(formula._tree)
-    return names
 
 
 def return_workbook(ret, grid, values, saved_answers):

@@ -3,14 +3,12 @@ CCG's 2019/20 plan. `evaluation` reads nothing from the database: the grids are 
 shared `grids` fixture."""
 
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
 from submissions.demo import seed_figures
 from submissions.formatting import format_value
 from submissions.returns.evaluation import (
-    TemplateGrid,
     check_computed,
     check_rules,
     check_typed_derived,
@@ -167,34 +165,8 @@ def test_qipp_net_savings_need_gross_savings_but_not_an_investment(grids):
 
 
 def table_grid():
-    """A TemplateGrid of tests/evaluation_table.TEMPLATE, built without the database."""
-    sections, columns, lines = [], [], []
-    for pk, data in enumerate(evaluation_table.TEMPLATE["sections"]):
-        sections.append(SimpleNamespace(pk=pk, code=data["code"], is_narrative=False))
-        columns += [
-            SimpleNamespace(
-                section_id=pk,
-                code=c["code"],
-                label=c["label"],
-                unit=c["unit"],
-                formula=c["formula"],
-                allow_negative=c.get("allow_negative", False),
-                sums_lines=c.get("sums_lines", True),
-            )
-            for c in data["columns"]
-        ]
-        lines += [
-            SimpleNamespace(
-                section_id=pk,
-                code=line["code"],
-                label=line["label"],
-                unit=line["unit"],
-                formula=line["formula"],
-                allow_negative=line.get("allow_negative", False),
-            )
-            for line in data["lines"]
-        ]
-    return TemplateGrid.build(SimpleNamespace(rules=[]), sections, columns, lines)
+    """The shared table's template, without its rules."""
+    return evaluation_table.table_grid(rules=[])
 
 
 @pytest.mark.parametrize("case", evaluation_table.CASES, ids=lambda case: case["name"])

@@ -1,5 +1,6 @@
 """What the return pages show, built by `presenters` from evaluations and saved rows, without HTTP:
-the list's rows, the data entry grid, the merge after a stale save and the draft/final comparison."""
+the list's rows, the data entry grid (with why a calculated cell is blank, and what grid.js is
+given), the merge after a stale save and the draft/final comparison."""
 
 from decimal import Decimal
 
@@ -9,14 +10,17 @@ from submissions.demo import seed_figures
 from submissions.models import Change
 from submissions.returns.evaluation import Message, evaluate, parse_typed
 from submissions.returns.presenters import (
+    blank_hint_text,
     comparison,
     entry_sections,
+    grid_definition,
+    in_sentence,
     merge_conflict,
     return_list_rows,
     typed_from_raw,
 )
 from submissions.returns.selectors import returns_for_organisations
-from tests import factories
+from tests import evaluation_table, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +170,141 @@ def test_entry_grid_marks_the_cells_both_people_changed(grids):
     cells = entry_cells(entry_sections(evaluation, conflict_cells={GP_FOT}))
 
     assert [key for key, cell in cells.items() if cell["conflict"]] == [GP_FOT]
+
+
+def test_a_rule_message_names_its_rule_and_a_problem_names_none(grids):
+    cells = {**seed_figures.finance_cells(), ("contingency", "budget"): "3,405"}
+    evaluation = evaluation_of(grids["finance"], cells)
+    not_a_number = Message("error", "'1x' is not a number", "acute", "budget")
+
+    entry = entry_cells(entry_sections(evaluation, problems=[not_a_number]))
+
+    contingency = entry[("contingency", "budget")]
+    assert contingency["message"].key == "contingency_minimum"
+    assert contingency["rule"] == "contingency_minimum"  # grid.js may take it away once fixed
+    assert contingency["describedby"] == "cell-contingency-budget-message"
+    assert entry[("acute", "budget")]["rule"] == ""  # the server's to take away, on the next save
+    assert entry[("surplus", "budget")]["describedby"] == ""  # a total: no message, no hint
+
+
+# Why a calculated cell is blank -------------------------------------------------------------------
+
+
+def test_a_blank_forecast_blanks_the_variance_and_the_cell_says_why(grids):
+    cells = seed_figures.finance_cells()
+    del cells[("acute", "forecast")]
+    evaluation = evaluation_of(grids["finance"], cells)
+
+    entry = entry_cells(entry_sections(evaluation))
+
+    for column in ("variance", "variance_pct"):
+        cell = entry[("acute", column)]
+        assert cell["display"] == ""  # blank, never 0 or 100%
+        assert cell["hint"] == "Blank: no 2018/19 forecast outturn yet"
+        assert cell["describedby"] == f"cell-acute-{column}-hint"  # read with the cell
+    # The seed plan has no contingency last year: its variance says so too.
+    assert entry[("contingency", "variance")]["hint"] == "Blank: no 2018/19 forecast outturn yet"
+    # Totals count a blank part as 0, so the total's variance is there, with no hint.
+    assert entry[("total_commissioned", "variance")]["display"] != ""
+    assert entry[("total_commissioned", "variance")]["hint"] == ""
+    assert entry[("mental_health", "variance_pct")]["hint"] == ""
+    assert entry[("mental_health", "budget")]["hint"] == ""  # typed cells never have one
+
+
+def test_a_division_by_zero_has_nothing_to_compare_with_and_an_empty_row_says_nothing(grids):
+    cells = {("gp_referrals", "fot"): "0", ("gp_referrals", "trend"): "10"}
+    evaluation = evaluation_of(grids["activity"], cells)
+
+    entry = entry_cells(entry_sections(evaluation))
+
+    assert entry[("gp_referrals", "plan")]["display"] == "10"
+    assert entry[("gp_referrals", "growth")]["display"] == ""
+    assert entry[("gp_referrals", "growth")]["hint"] == "Blank: nothing to compare with"
+    # A row nobody has started: blank says itself.
+    assert entry[("day_case", "plan")]["hint"] == entry[("day_case", "growth")]["hint"] == ""
+
+
+def test_a_blank_forecast_outturn_blanks_the_plan_even_with_a_bridge_typed(grids):
+    evaluation = evaluation_of(grids["activity"], {("gp_referrals", "trend"): "10"})
+
+    entry = entry_cells(entry_sections(evaluation))
+
+    hint = "Blank: no CCG adjusted forecast outturn yet"
+    assert entry[("gp_referrals", "plan")]["hint"] == hint
+    assert entry[("gp_referrals", "growth")]["hint"] == hint  # through the plan it is made from
+    assert entry[("total_referrals", "plan")]["hint"] == hint  # the total's fot is blank too
+
+
+def test_a_hint_on_a_cell_with_a_message_is_read_after_the_message(grids):
+    evaluation = evaluation_of(grids["qipp"], {("acute", "investment"): "5"})
+    check = Message("error", "Check the gross savings", "acute", "net")
+
+    cell = entry_cells(entry_sections(evaluation, problems=[check]))[("acute", "net")]
+
+    assert cell["hint"] == "Blank: no planned gross savings yet"
+    assert cell["describedby"] == "cell-acute-net-message cell-acute-net-hint"
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in evaluation_table.CASES if "hints" in c], ids=lambda case: case["name"]
+)
+def test_the_shared_tables_hints_are_the_servers(case):
+    # The same table is checked against grid.js `computeGrid` in
+    # tests/browser/test_grid_arithmetic_matches_the_server.py.
+    grid = evaluation_table.table_grid(rules=[])
+    raw = {tuple(name.split(".")): text for name, text in case["typed"].items()}
+    evaluation = evaluate(grid, typed_from_raw(raw))
+
+    cells = entry_cells(entry_sections(evaluation, raw_cells=raw))
+
+    hints = {f"{line}.{column}": cell["hint"] for (line, column), cell in cells.items()}
+    assert {name: hint for name, hint in hints.items() if hint} == case["hints"]
+
+
+@pytest.mark.parametrize(
+    "missing, text",
+    [
+        ([], "Blank: nothing to compare with"),
+        (["2018/19 forecast outturn"], "Blank: no 2018/19 forecast outturn yet"),
+        (["budget", "forecast"], "Blank: no budget or forecast yet"),
+        (["a", "b", "c"], "Blank: no a, b or c yet"),
+    ],
+)
+def test_blank_hint_text(missing, text):
+    assert blank_hint_text(missing) == text
+
+
+@pytest.mark.parametrize(
+    "label, named",
+    [
+        ("Planned gross savings", "planned gross savings"),
+        ("Variance", "variance"),
+        ("Change (WTE)", "change (WTE)"),
+        ("2018/19 forecast outturn", "2018/19 forecast outturn"),
+        ("CCG adjusted forecast outturn", "CCG adjusted forecast outturn"),
+        ("RAG-assured value", "RAG-assured value"),
+        ("March 2020 planned WTE", "March 2020 planned WTE"),
+        ("Q1 2019/20", "Q1 2019/20"),
+    ],
+)
+def test_a_column_is_named_in_a_sentence_without_losing_acronyms_or_months(label, named):
+    assert in_sentence(label) == named
+
+
+def test_the_grid_definition_gives_grid_js_labels_names_and_rules(grids):
+    definition = grid_definition(grids["finance"])
+
+    [summary] = definition["sections"]
+    forecast = next(c for c in summary["columns"] if c["code"] == "forecast")
+    assert forecast["label"] == "2018/19 forecast outturn"
+    assert forecast["in_sentence"] == "2018/19 forecast outturn"
+    assert summary["lines"][0]["label"] == "Core programme allocation"
+    assert [rule["code"] for rule in definition["rules"]] == [
+        "contingency_minimum",
+        "mental_health_investment_standard",
+        "running_costs_within_allowance",
+    ]
+    assert definition["rules_left_to_server"] == []
 
 
 # The merge after a stale save ---------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_upload_errors_name_the_sheet_and_cell_and_only_the_valid_changes_can_be
         f"&#x27;{bad.parent.title}&#x27;!{bad.coordinate}: &#x27;abc&#x27; is not a number" in html
     )
     assert "Total referrals (general and acute): 19/20 annual plan is 1" in html
-    assert "Nothing has been applied" in html and "Apply the valid changes only" in html
+    assert "Nothing has been applied" in html and "Apply the 1 valid change only" in html
     assert Value.objects.get(line__code="gp_referrals", column__code="trend").value == 6998
 
     confirm = lead_client.post(
