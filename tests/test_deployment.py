@@ -1,5 +1,8 @@
 """The deployment files: docker-compose.yml parses and describes the whole stack; /health/ answers."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +49,24 @@ def test_health_answers_without_a_login(client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_healthcheck_passes_when_allowed_hosts_names_the_public_host_only(
+    compose, live_server, settings
+):
+    """The container's healthcheck calls 127.0.0.1, which a real DJANGO_ALLOWED_HOSTS does not
+    list: it must ask for the first allowed host name, or the web container reports unhealthy."""
+    settings.ALLOWED_HOSTS = ["planning.example.nhs.uk"]
+    code = compose["services"]["web"]["healthcheck"]["test"][-1]
+    port = live_server.url.rsplit(":", 1)[1]
+    env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "planning.example.nhs.uk,.example.nhs.uk"}
+
+    run = subprocess.run(
+        [sys.executable, "-c", code.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
+        env=env,
+        capture_output=True,
+        timeout=30,
+    )
+
+    assert run.returncode == 0, run.stderr.decode()[-500:]
