@@ -5,6 +5,7 @@ Python. DATABASE_URL switches to PostgreSQL and CELERY_BROKER_URL to Redis with 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
+    "axes",
     "planning",
     "submissions",
 ]
@@ -55,9 +57,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Moves a signed-in session's idle timeout on (inside SessionMiddleware, which saves it).
+    "config.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database that cannot be reached gives the "service is busy" page (503), not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,6 +95,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while the user is locked out after repeated failures (django-axes).
+    "config.middleware.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -99,6 +109,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username from
+# one address within AXES_COOLOFF_MINUTES, that pair is refused until the cool-off has passed or an
+# administrator deletes the access attempt in the admin (or `manage.py axes_reset_username`). The
+# same holds on /admin/login/. Locking the pair, not the username alone, stops anyone locking a
+# colleague out from elsewhere.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.middleware.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Sessions end after SESSION_IDLE_TIMEOUT_SECONDS without a request, and when the browser closes.
+# config.middleware.SessionActivityMiddleware saves a signed-in session at most once a minute,
+# which moves its expiry on (not on every request, and not for a page's background status checks).
+# Changing a password signs the user out everywhere else: Django checks the session's password
+# hash on every request.
+SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", "1800"))
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -119,7 +150,13 @@ CRISPY_TEMPLATE_PACK = "nhsuk"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Results: only the test suite's `ping` reads one. The app's tasks ignore theirs (`ignore_result`),
+# so queueing work never waits on the result store, which is the broker unless set explicitly.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
+CELERY_REDIS_SOCKET_TIMEOUT = 5.0
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
@@ -127,12 +164,28 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 # Publishing must fail fast when Redis is down: the submission is saved and the plan marked stale.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Bounded: a refused or unanswered connection gives up in well under a second (the request
+# answers; the plan stays stale, the render waits for the watchdog). visibility_timeout: a message
+# a killed worker took is redelivered after 5 minutes, longer than any task (builds are idempotent).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 5.0,
+    "visibility_timeout": 300,
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# Recovery within a minute of the queue coming back: stale plans are built and stuck renders
+# re-queued every 30 s (and when a worker starts); a tick missed while no worker ran expires.
 CELERY_BEAT_SCHEDULE = {
     "rebuild-stale-system-plans": {
         "task": "submissions.tasks.rebuild_stale_plans",
-        "schedule": 300.0,
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    "render-watchdog": {
+        "task": "submissions.tasks.render_watchdog",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
 }
 # Workbook uploads: the file, and what its zip may expand to (a zip bomb is refused unopened).
@@ -165,6 +218,19 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS only when not debugging: HTTP is redirected to HTTPS and browsers are told to remember it
+# (HSTS). Behind a proxy that ends TLS, the proxy must set X-Forwarded-Proto. The container's
+# healthcheck asks /health/ over plain HTTP, so that path is never redirected.
+# DJANGO_SECURE_SSL_REDIRECT=false turns the redirect off (the test suite does, serving plain HTTP).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
+)
+# Seconds a client is asked to wait before retrying when the database cannot be reached (503 page).
+RETRY_AFTER_SECONDS = 60
 
 SERVICE_NAME = "NHS system planning"
 

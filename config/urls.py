@@ -10,6 +10,9 @@ from submissions.home import views as home_views
 admin.site.site_header = "NHS system planning administration"
 admin.site.site_title = "NHS system planning"
 
+# The "try again" page, or "the service is busy" (503) when the database cannot be reached.
+handler500 = "config.middleware.server_error"
+
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -20,7 +20,10 @@ def timetable_ics(*, round, system, milestones, host):
         event.add("uid", f"milestone-{milestone.pk}@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", milestone.date)
-        event.add("dtend", milestone.last_day + datetime.timedelta(days=1))
+        end = _day_after(milestone.last_day)
+        if end is not None:
+            # Without DTEND an all-day event is that one day (RFC 5545, 3.6.1).
+            event.add("dtend", end)
         event.add("summary", milestone.title)
         where = milestone.system.name if milestone.system_id else "National"
         details = [f"{where} milestone: {milestone.get_kind_display()}"]
@@ -34,3 +37,12 @@ def timetable_ics(*, round, system, milestones, host):
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _day_after(day):
+    """The day after `day`, or None after the last day a date can have (9999-12-31, which an
+    old milestone may still hold): one milestone never breaks everyone's calendar file."""
+    try:
+        return day + datetime.timedelta(days=1)
+    except OverflowError:
+        return None

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from .models import Membership, Milestone
+from .models.rounds import milestone_date_errors
 
 
 class LocalMilestoneForm(forms.ModelForm):
@@ -40,8 +41,9 @@ class LocalMilestoneForm(forms.ModelForm):
             "date_note": "Only when the date is not exact, for example By or w/c.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.round = round  # when given, its dates must be near the round's (Round.milestone_dates)
         self.fields["kind"].choices = Milestone.Kind.choices
         self.fields["stage"].choices = [("", "Not a submission")] + list(Milestone.Stage.choices)
         self.helper = FormHelper()
@@ -56,6 +58,10 @@ class LocalMilestoneForm(forms.ModelForm):
         start, end = cleaned.get("date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date must be on or after the date.")
+        if self.round is not None:
+            for field, message in milestone_date_errors(self.round, start, end).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return cleaned
 
 

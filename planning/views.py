@@ -87,7 +87,7 @@ def milestone_add(request, code, year):
     round_ = selectors.round_get(financial_year=year)
     if not request.user.has_perm("planning.add_local_milestone", system):
         raise PermissionDenied
-    form = LocalMilestoneForm(request.POST or None)
+    form = LocalMilestoneForm(request.POST or None, round=round_)
     if request.method == "POST" and form.is_valid():
         try:
             milestone = services.milestone_create_local(
@@ -126,7 +126,7 @@ def _round_from_query(request):
     year = request.GET.get("year", "")
     if not year:
         return None
-    if not year.isdigit():
+    if not (year.isascii() and year.isdigit() and len(year) <= 4):
         raise Http404("No such planning round.")
     return selectors.round_get(financial_year=int(year))
 

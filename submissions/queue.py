@@ -6,6 +6,12 @@ A plan's `PlanState` is the queue's bookkeeping: a request marks the plan stale 
 queued build (requests in a burst coalesce); if the queue cannot be reached the plan stays stale
 and the periodic `rebuild_stale_plans` task builds it later. Nothing here ever raises because the
 queue is down: the submission or the paper that asked must stand whatever happened to the queue.
+
+Sending never waits on a result store (nothing here reads a task's result) and gives up at once
+when the broker refuses (`CELERY_BROKER_TRANSPORT_OPTIONS`), so a request that queues work answers
+in well under a second with Redis down. What could not be queued is picked up when the queue is
+back: stale plans by `rebuild_stale_plans`, renders by `render_watchdog` (both every 30 s by beat,
+and once when a worker starts: `recover`).
 """
 
 import datetime
@@ -23,12 +29,20 @@ log = logging.getLogger(__name__)
 
 BUILD_SYSTEM_PLAN = "submissions.tasks.build_system_plan_task"
 RENDER_PAPER = "submissions.tasks.render_paper_task"
+REBUILD_STALE_PLANS = "submissions.tasks.rebuild_stale_plans"
+RENDER_WATCHDOG = "submissions.tasks.render_watchdog"
+
+PLAN_QUEUE_DOWN = "The task queue could not be reached; the plan will be rebuilt shortly."
+RENDER_QUEUE_DOWN = (
+    "The task queue could not be reached; the PDF will be made when the queue is back."
+)
 
 
 def _send(name, args, **options):
     """Queue the task called `name`. A registered task is applied through its own class, so the
-    embedded default (tasks run eagerly, in-process) works; `SubmissionsConfig.ready` registers them."""
-    return current_app.signature(name, args=args).apply_async(**options)
+    embedded default (tasks run eagerly, in-process) works; `SubmissionsConfig.ready` registers them.
+    No result is asked for, so sending never touches (nor waits on) the result store."""
+    return current_app.signature(name, args=args).apply_async(ignore_result=True, **options)
 
 
 def plan_state(system_id, template_id, stage):
@@ -69,19 +83,39 @@ def request_plan_build(*, system_id, template_id, stage):
     except Exception as error:  # the submission must stand whatever happened to the queue
         log.warning("Could not queue a system plan build: %s", error)
         PlanState.objects.filter(pk=state.pk).update(
-            scheduled_until=None,
-            last_error="The task queue could not be reached; the plan will be rebuilt shortly.",
+            scheduled_until=None, last_error=PLAN_QUEUE_DOWN
         )
         return False
     return True
 
 
 def render_paper(render):
-    """Queue the PDF render; if the queue is down, say so on the page rather than spin forever."""
+    """Queue the PDF render. If the queue is down the render stays waiting, saying so, and the
+    render watchdog queues it again when the queue is back. Returns whether it queued it."""
     try:
         _send(RENDER_PAPER, (render.pk,))
-    except Exception as error:
-        PaperRender.objects.filter(pk=render.pk).update(
-            status=PaperRender.Status.FAILED,
-            error=f"The task queue could not be reached ({error}). Try again in a few minutes.",
+    except Exception as error:  # the paper must stand whatever happened to the queue
+        log.warning("Could not queue a paper render: %s", error)
+        PaperRender.objects.filter(pk=render.pk, status=PaperRender.Status.RENDERING).update(
+            error=RENDER_QUEUE_DOWN
         )
+        return False
+    PaperRender.objects.filter(
+        pk=render.pk, status=PaperRender.Status.RENDERING, error=RENDER_QUEUE_DOWN
+    ).update(error="")
+    return True
+
+
+def recover():
+    """Queue the rebuild of stale plans and the render watchdog now (a worker has just started:
+    whatever waited for the queue, or was lost with a killed worker, is picked up at once).
+    Returns the names it queued; never raises."""
+    queued = []
+    for name in (REBUILD_STALE_PLANS, RENDER_WATCHDOG):
+        try:
+            _send(name, ())
+        except Exception as error:
+            log.warning("Could not queue %s: %s", name, error)
+        else:
+            queued.append(name)
+    return queued

@@ -3,16 +3,24 @@
 Nothing imports this module but `SubmissionsConfig.ready`; services queue these tasks by name
 through `submissions.queue`, so the names below are part of the queue's contract with workers
 and beat (`config/settings.py`): rename one only with a release that drains the queue first.
+No task but `ping` keeps its result: nothing reads them, and a result store that is down must
+not slow down or stop the request that queued the work.
 """
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import DatabaseError
 
+from submissions import queue
 from submissions.papers import services as papers
 from submissions.plans import services as plans
 
+log = logging.getLogger(__name__)
 
-@shared_task
+
+@shared_task(ignore_result=False)
 def ping():
     """Round-trip check: proves a worker is consuming the queue (the test suite's worker tier)."""
     return "pong"
@@ -24,6 +32,7 @@ def ping():
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     max_retries=5,
+    ignore_result=True,
 )
 def build_system_plan_task(system_id, template_id, stage, user_id=None):
     """Build one system plan. Acknowledged only when done, so a worker killed mid-build leaves
@@ -34,14 +43,40 @@ def build_system_plan_task(system_id, template_id, stage, user_id=None):
     return {"plan": plan.pk, "version": plan.version, "created": created}
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def rebuild_stale_plans():
-    """Periodic (Celery beat): build every plan still marked stale, e.g. after the queue was down."""
-    return plans.rebuild_stale_plans()
+    """Periodic (Celery beat, every 30 s) and when a worker starts: build every plan still marked
+    stale, e.g. after the queue was down or a worker was killed mid-build. Returns how many were
+    built; a plan whose build failed says why on its page and is tried again next time."""
+    built, failed = plans.rebuild_stale_plans()
+    for system_id, template_id, stage, error in failed:
+        log.error(
+            "Could not build the %s plan of system %s, template %s: %r",
+            stage,
+            system_id,
+            template_id,
+            error,
+        )
+    return built
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def render_paper_task(render_id):
     """Render one numbered version of a paper to PDF (idempotent: a finished render is kept)."""
     render = papers.paper_render_run(render_id)
     return {"render": render.pk, "status": render.status}
+
+
+@shared_task(ignore_result=True)
+def render_watchdog():
+    """Periodic (Celery beat, every 30 s) and when a worker starts: queue again the renders that
+    waited for the queue or were lost with a worker; fail those waiting for an hour."""
+    queued, failed = papers.paper_renders_recover()
+    return {"queued": queued, "failed": failed}
+
+
+@worker_ready.connect
+def recover_when_a_worker_starts(sender=None, **kwargs):
+    """A worker has started (after a deploy, a crash or an outage): pick up at once what waited
+    for it rather than at the next beat."""
+    return queue.recover()

@@ -171,6 +171,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["DJANGO_SECRET_KEY"] = "test-only-secret-key"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+    # The suite runs with DEBUG off (as in production) but over plain HTTP (test client, live
+    # server): no redirect to HTTPS. Tests of the redirect set it themselves.
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
     for name in (
         "DATABASE_URL",
         "CELERY_BROKER_URL",

@@ -43,6 +43,33 @@ class Round(models.Model):
     def ends_on(self):
         return datetime.date(self.financial_year + 1, 3, 31)
 
+    @property
+    def milestone_dates(self):
+        """(first, last): the days a milestone of this round may fall on, from the January two
+        years before its financial year starts to the December three years after, so a typo
+        (9999-12-31, 2109) is refused rather than breaking the timetable and its calendar file."""
+        return (
+            datetime.date(self.financial_year - MILESTONE_YEARS_BEFORE, 1, 1),
+            datetime.date(self.financial_year + MILESTONE_YEARS_AFTER, 12, 31),
+        )
+
+
+MILESTONE_YEARS_BEFORE = 2
+MILESTONE_YEARS_AFTER = 3
+
+
+def milestone_date_errors(round_, date, end_date):
+    """{field: message} for a milestone's dates outside `round_.milestone_dates`."""
+    first, last = round_.milestone_dates
+    errors = {}
+    for field, value in (("date", date), ("end_date", end_date)):
+        if value and not first <= value <= last:
+            errors[field] = (
+                f"Enter a date between {first.day} {first:%B %Y} and {last.day} {last:%B %Y}, "
+                f"near the {round_.name} round"
+            )
+    return errors
+
 
 class Milestone(models.Model):
     """A dated step of a round: national (no system) or local to one system."""
@@ -131,5 +158,10 @@ class Milestone(models.Model):
             errors["stage"] = "Only a submission deadline has a draft or final stage."
         if self.end_date and self.date and self.end_date < self.date:
             errors["end_date"] = "The end date must be on or after the start date."
+        if self.round_id:
+            for field, message in milestone_date_errors(
+                self.round, self.date, self.end_date
+            ).items():
+                errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)

@@ -1,10 +1,56 @@
 """Governing Body papers and their numbered PDF renders."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
 from planning.models import Organisation
+
+# How long a paper's text may be, in characters: the form states it (maxlength and a message
+# next to the field) and the model refuses more.
+PAPER_TEXT_MAX_LENGTH = 5_000  # purpose, key risks, executive summary, recommendation
+OBJECTIVE_MAX_LENGTH = 300  # one strategic objective
+SECTION_HEADING_MAX_LENGTH = 300
+SECTION_TEXT_MAX_LENGTH = 20_000  # one numbered section of the report
+REPORT_MAX_LENGTH = 100_000  # the whole report, as typed
+
+
+def validate_objectives(value):
+    """Each objective's text at most OBJECTIVE_MAX_LENGTH characters."""
+    for objective in value or []:
+        if len(str(objective.get("text", ""))) > OBJECTIVE_MAX_LENGTH:
+            raise ValidationError(
+                f"Each objective can be at most {OBJECTIVE_MAX_LENGTH:,} characters.",
+                code="max_length",
+            )
+
+
+def validate_sections(value):
+    """Each section's heading and text within SECTION_HEADING_MAX_LENGTH and
+    SECTION_TEXT_MAX_LENGTH characters."""
+    for section in value or []:
+        if len(str(section.get("heading", ""))) > SECTION_HEADING_MAX_LENGTH:
+            raise ValidationError(
+                f"A section heading can be at most {SECTION_HEADING_MAX_LENGTH:,} characters.",
+                code="max_length",
+            )
+        if len(str(section.get("text", ""))) > SECTION_TEXT_MAX_LENGTH:
+            raise ValidationError(
+                f"A section can be at most {SECTION_TEXT_MAX_LENGTH:,} characters.",
+                code="max_length",
+            )
+
+
+def _text(verbose_name=None, **options):
+    """A paper's free-text field, at most PAPER_TEXT_MAX_LENGTH characters."""
+    return models.TextField(
+        verbose_name,
+        max_length=PAPER_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(PAPER_TEXT_MAX_LENGTH)],
+        **options,
+    )
 
 
 class Paper(models.Model):
@@ -85,17 +131,21 @@ class Paper(models.Model):
     author = models.CharField(max_length=300)
     presented_by = models.CharField(max_length=300)
     responsible_director = models.CharField(max_length=300)
-    purpose = models.TextField("Purpose for presenting the report")
+    purpose = _text("Purpose for presenting the report")
     action_required = models.CharField(max_length=10, choices=Action.choices, default=Action.NOTE)
     action_detail = models.CharField(max_length=300, blank=True)
     approval_route = models.CharField(max_length=300, blank=True)
     further_assurance = models.CharField(max_length=300, blank=True)
-    objectives = models.JSONField(default=list, blank=True)  # [{"text": ..., "evidenced": bool}]
+    objectives = models.JSONField(  # [{"text": ..., "evidenced": bool}]
+        default=list, blank=True, validators=[validate_objectives]
+    )
     implications = models.JSONField(default=dict, blank=True)  # {"financial": "yes"|"no"|"na"}
-    key_risks = models.TextField(blank=True)
-    executive_summary = models.TextField(blank=True)
-    sections = models.JSONField(default=list, blank=True)  # [{"heading": ..., "text": ...}]
-    recommendation = models.TextField()
+    key_risks = _text(blank=True)
+    executive_summary = _text(blank=True)
+    sections = models.JSONField(  # [{"heading": ..., "text": ...}]
+        default=list, blank=True, validators=[validate_sections]
+    )
+    recommendation = _text()
     blocks = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -5,6 +5,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -182,10 +183,18 @@ class Value(models.Model):
         return f"{self.line.code}.{self.column.code} = {self.value}"
 
 
+# The longest narrative answer and explanation of a warning, in characters: the page says so
+# (a textarea's maxlength) and `returns/services.py` refuses a longer one with a message.
+ANSWER_MAX_LENGTH = 10_000
+EXPLANATION_MAX_LENGTH = 10_000
+
+
 class NarrativeAnswer(models.Model):
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="answers")
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = models.TextField(
+        max_length=ANSWER_MAX_LENGTH, validators=[MaxLengthValidator(ANSWER_MAX_LENGTH)]
+    )
 
     class Meta:
         constraints = [
@@ -203,7 +212,9 @@ class Explanation(models.Model):
     key = models.CharField(
         max_length=120, help_text="The warning: rule code, and line for per-line rules."
     )
-    text = models.TextField()
+    text = models.TextField(
+        max_length=EXPLANATION_MAX_LENGTH, validators=[MaxLengthValidator(EXPLANATION_MAX_LENGTH)]
+    )
 
     class Meta:
         constraints = [

@@ -2,27 +2,71 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 
 from submissions.models import Paper
+from submissions.models.papers import (
+    OBJECTIVE_MAX_LENGTH,
+    PAPER_TEXT_MAX_LENGTH,
+    REPORT_MAX_LENGTH,
+    SECTION_TEXT_MAX_LENGTH,
+    validate_objectives,
+    validate_sections,
+)
 
 IMPLICATION_CHOICES = [("yes", "Yes"), ("no", "No"), ("na", "N/A")]
 EVIDENCED = ("[x]", "✓", "[✓]")
+
+
+class _Bounded:
+    """A text widget that shows again at most its maxlength: a refused 2 MB section (or title) is
+    not sent back whole."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        limit = self.attrs.get("maxlength")
+        return value[: int(limit)] if value and limit else value
+
+
+class BoundedTextarea(_Bounded, forms.Textarea):
+    pass
+
+
+class BoundedTextInput(_Bounded, forms.TextInput):
+    pass
+
+
+_ONE_LINE = (
+    "body",
+    "agenda_item",
+    "title",
+    "author",
+    "presented_by",
+    "responsible_director",
+    "action_detail",
+    "approval_route",
+    "further_assurance",
+)
 
 
 class PaperForm(forms.ModelForm):
     objectives_text = forms.CharField(
         label="Strategic objectives",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One objective per line. Start a line with [x] for each objective this report "
-        "provides evidence for.",
+        max_length=PAPER_TEXT_MAX_LENGTH,
+        widget=BoundedTextarea(attrs={"rows": 5}),
+        help_text="One objective per line, each at most "
+        f"{OBJECTIVE_MAX_LENGTH:,} characters. Start a line with [x] for each objective this "
+        "report provides evidence for.",
     )
     narrative = forms.CharField(
         label="Report",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=REPORT_MAX_LENGTH,
+        widget=BoundedTextarea(attrs={"rows": 12}),
         help_text="The body of the paper. Start a line with # to begin a numbered section, "
-        "for example: # Background",
+        f"for example: # Background. Each section can be at most {SECTION_TEXT_MAX_LENGTH:,} "
+        "characters.",
     )
     blocks = forms.MultipleChoiceField(
         label="Figures to include from the plan data",
@@ -38,13 +82,18 @@ class PaperForm(forms.ModelForm):
         widgets = {
             "meeting_date": forms.DateInput(attrs={"type": "date"}),
             "action_required": forms.RadioSelect,
-            "purpose": forms.Textarea(attrs={"rows": 3}),
-            "key_risks": forms.Textarea(attrs={"rows": 3}),
-            "executive_summary": forms.Textarea(attrs={"rows": 4}),
-            "recommendation": forms.Textarea(attrs={"rows": 3}),
+            "purpose": BoundedTextarea(attrs={"rows": 3}),
+            "key_risks": BoundedTextarea(attrs={"rows": 3}),
+            "executive_summary": BoundedTextarea(attrs={"rows": 4}),
+            "recommendation": BoundedTextarea(attrs={"rows": 3}),
+            **dict.fromkeys(_ONE_LINE, BoundedTextInput),
         }
         labels = {"held_in_public": "Held in public", "agenda_item": "Agenda item number"}
         help_texts = {"action_detail": "For example: note the context for the planning round."}
+        error_messages = {
+            field: {"max_length": f"This can be at most {PAPER_TEXT_MAX_LENGTH:,} characters."}
+            for field in ("purpose", "key_risks", "executive_summary", "recommendation")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +128,7 @@ class PaperForm(forms.ModelForm):
             if text:
                 objectives.append({"text": text, "evidenced": evidenced})
         cleaned["objectives"] = objectives
+        _check(self, "objectives_text", validate_objectives, objectives)
         sections = []
         for line in (cleaned.get("narrative") or "").splitlines():
             if line.startswith("#"):
@@ -88,6 +138,7 @@ class PaperForm(forms.ModelForm):
                     sections.append({"heading": "Report", "text": ""})
                 sections[-1]["text"] += line + "\n"
         cleaned["sections"] = [{**s, "text": s["text"].strip()} for s in sections]
+        _check(self, "narrative", validate_sections, cleaned["sections"])
         cleaned["implications"] = {
             key: cleaned.get(f"implication_{key}", "na") for key, _ in Paper.IMPLICATIONS
         }
@@ -100,3 +151,13 @@ class PaperForm(forms.ModelForm):
         paper.implications = self.cleaned_data["implications"]
         paper.blocks = self.cleaned_data["blocks"]
         return paper
+
+
+def _check(form, field, validator, value):
+    """Run a model validator of a parsed field, its message next to the field it was typed in."""
+    if field in form.errors:
+        return
+    try:
+        validator(value)
+    except ValidationError as error:
+        form.add_error(field, error)

@@ -1,5 +1,7 @@
 """Writes for papers: save the cover and blocks, request a numbered render, and run it."""
 
+import datetime
+import logging
 import time
 
 from django.core.files.base import ContentFile
@@ -7,9 +9,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from submissions import queue
-from submissions.models import PaperRender
+from submissions.models import Paper, PaperRender
 
 from .rendering import render_pdf
+
+log = logging.getLogger(__name__)
+
+RENDER_STUCK_AFTER = datetime.timedelta(seconds=30)
+"""A render still waiting this long after it was asked for is queued again by the watchdog (a
+render takes a few seconds; a worker killed mid-render, or a message lost, leaves it waiting).
+With the watchdog every 30 s, such a render is picked up within a minute of a worker being back;
+a duplicate is harmless (a finished render is kept)."""
+
+RENDER_GIVE_UP_AFTER = datetime.timedelta(hours=1)
+"""A render still waiting this long is marked failed, so the page stops saying "Rendering"."""
+
+RENDER_GAVE_UP = (
+    "The PDF was not made within an hour of the request (the task queue or its worker was down). "
+    "Render a new PDF."
+)
 
 
 @transaction.atomic
@@ -20,9 +38,17 @@ def paper_save(*, paper, form):
     return paper
 
 
-def _new_render(paper, user):
+def _next_number(paper):
+    """The next render number, with the paper's row locked until the caller's transaction ends,
+    so two requests at once (a double click) take consecutive numbers instead of the same one."""
+    Paper.objects.select_for_update(of=("self",)).only("pk").get(pk=paper.pk)
     last = paper.renders.order_by("-number").values_list("number", flat=True).first() or 0
-    return PaperRender.objects.create(paper=paper, number=last + 1, requested_by=user)
+    return last + 1
+
+
+@transaction.atomic
+def _new_render(paper, user):
+    return PaperRender.objects.create(paper=paper, number=_next_number(paper), requested_by=user)
 
 
 @transaction.atomic
@@ -38,6 +64,14 @@ def paper_render_now(*, paper, user=None):
     return paper_render_run(_new_render(paper, user).pk)
 
 
+def _failed(render, error, hint=""):
+    """Record why the render failed: shown on the page; the paper's earlier versions stay."""
+    render.status = PaperRender.Status.FAILED
+    render.error = f"{type(error).__name__}: {error}{hint}"[:2000]
+    render.save(update_fields=["status", "error"])
+    return render
+
+
 def paper_render_run(render_id):
     """What the task does: render and store the PDF, or record why it failed."""
     render = PaperRender.objects.select_related(
@@ -49,15 +83,17 @@ def paper_render_run(render_id):
     generated_at = timezone.now()
     try:
         pdf, digest = render_pdf(render.paper, number=render.number, generated_at=generated_at)
-    except Exception as error:  # shown on the page; the paper's earlier versions stay available
-        render.status = PaperRender.Status.FAILED
+    except Exception as error:
         hint = ""
         if isinstance(error, OSError) and "pango" in str(error).lower():
             hint = " The server needs Pango for PDFs: apt-get install libpango-1.0-0 libpangoft2-1.0-0."
-        render.error = f"{type(error).__name__}: {error}{hint}"[:2000]
-        render.save(update_fields=["status", "error"])
-        return render
-    render.file.save(f"paper-{render.paper_id}-v{render.number}.pdf", ContentFile(pdf), save=False)
+        return _failed(render, error, hint)
+    try:
+        name = f"paper-{render.paper_id}-v{render.number}.pdf"
+        render.file.save(name, ContentFile(pdf), save=False)
+    except Exception as error:  # e.g. the media folder is not writable
+        log.exception("Could not store the PDF of render %s", render.pk)
+        return _failed(render, error, " The PDF could not be saved: is the media folder writable?")
     render.status = PaperRender.Status.READY
     render.error = ""
     render.data_hash = digest
@@ -65,3 +101,26 @@ def paper_render_run(render_id):
     render.seconds = round(time.perf_counter() - started, 3)
     render.save()
     return render
+
+
+def paper_renders_recover(*, now=None):
+    """The render watchdog (beat, and when a worker starts): queue again every render still
+    waiting because the queue was down, or for longer than RENDER_STUCK_AFTER (its worker was
+    killed, its message lost; a render is idempotent); mark failed those waiting longer than
+    RENDER_GIVE_UP_AFTER. Returns (queued again, marked failed)."""
+    now = now or timezone.now()
+    waiting = PaperRender.objects.filter(status=PaperRender.Status.RENDERING)
+    failed = waiting.filter(requested_at__lt=now - RENDER_GIVE_UP_AFTER).update(
+        status=PaperRender.Status.FAILED, error=RENDER_GAVE_UP
+    )
+    stuck = list(
+        waiting.filter(requested_at__lt=now - RENDER_STUCK_AFTER)
+        | waiting.filter(error=queue.RENDER_QUEUE_DOWN)
+    )
+    queued = 0
+    for render in stuck:
+        if queue.render_paper(render):
+            queued += 1
+        else:
+            break  # the queue is still down: the next round tries them all again
+    return queued, failed

@@ -124,25 +124,36 @@ def _insert_totals(plan, organisation_ids):
 
 
 def build_from_ids(*, system_id, template_id, stage, user_id=None):
-    """What the Celery task runs: clear the queued mark, then build."""
-    PlanState.objects.filter(system_id=system_id, template_id=template_id, stage=stage).update(
-        scheduled_until=None
-    )
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    return build_system_plan(
-        system=System.objects.get(pk=system_id),
-        template=Template.objects.select_related("round").get(pk=template_id),
-        stage=stage,
-        user=user,
-    )
+    """What the Celery task runs: clear the queued mark, then build. A build that fails leaves
+    the plan stale (the periodic rebuild tries again) with the reason in `PlanState.last_error`."""
+    states = PlanState.objects.filter(system_id=system_id, template_id=template_id, stage=stage)
+    states.update(scheduled_until=None)
+    try:
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        return build_system_plan(
+            system=System.objects.get(pk=system_id),
+            template=Template.objects.select_related("round").get(pk=template_id),
+            stage=stage,
+            user=user,
+        )
+    except Exception as error:
+        states.update(last_error=f"The plan could not be built: {type(error).__name__}: {error}")
+        raise
 
 
 def rebuild_stale_plans():
-    """Build every plan still marked stale and not queued, e.g. after the queue was down."""
-    keys = stale_plan_keys()
-    for system_id, template_id, stage in keys:
-        build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
-    return len(keys)
+    """Build every plan still marked stale and not queued, e.g. after the queue was down. A plan
+    whose build fails keeps its reason (`build_from_ids`) and stays stale, and the others are
+    still built. Returns (how many were built, [(system, template, stage, error) that failed])."""
+    built, failed = 0, []
+    for system_id, template_id, stage in stale_plan_keys():
+        try:
+            build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
+        except Exception as error:  # one plan must not stop the rest
+            failed.append((system_id, template_id, stage, error))
+        else:
+            built += 1
+    return built, failed
 
 
 @transaction.atomic

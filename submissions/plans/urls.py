@@ -1,11 +1,29 @@
 """URLs of the ICS lead's system pages: completeness, plans, alignment and exports."""
 
-from django.urls import path
+from django.urls import path, register_converter
+
+from submissions.models import Return
 
 from . import views
 
+
+class StageConverter:
+    """A return stage in a plan's URL: only Return.Stage.values ("draft", "final"); any other text
+    ("bogus") matches no URL, so every plan page answers 404 instead of storing a plan for it."""
+
+    regex = "|".join(Return.Stage.values)
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(StageConverter, "plan_stage")
+
 SYSTEM = "systems/<slug:code>/rounds/<int:year>/"
-PLAN = SYSTEM + "plans/<slug:template>/<slug:stage>/"
+PLAN = SYSTEM + "plans/<slug:template>/<plan_stage:stage>/"
 
 urlpatterns = [
     path(SYSTEM + "returns/", views.completeness, name="completeness"),

@@ -194,7 +194,9 @@ def plan_approve(request, code, year, template, stage):
 
 
 def _int(text):
-    return int(text) if (text or "").isdigit() else None
+    """A posted whole number: digits 0 to 9 only, and few enough of them for a database id."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @login_required
@@ -230,7 +232,10 @@ def plan_return_inputs(request, code, year, template, stage):
         returned = services.plan_return_inputs(
             user=request.user,
             plan=plan,
-            organisation_ids=request.POST.getlist("organisation"),
+            # Only ids: "abc" (or a huge number) names no organisation, and is left out.
+            organisation_ids=[
+                pk for pk in request.POST.getlist("organisation") if _int(pk) is not None
+            ],
             comment=request.POST.get("comment", ""),
         )
     except services.PlanRefused as refused:

@@ -178,7 +178,9 @@ def _evaluate_blank_as_blank(formula, parts):
 
 LIMIT = Decimal(10) ** 12
 MAX_DECIMAL_PLACES = 4
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: `\d` would also match '１', '١' and '𝟏', which Decimal reads as 1.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+EXCERPT_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,12 @@ class Message:
     line: str = ""  # line code
     column: str = ""  # column code
     key: str = ""  # for warnings: what an explanation is filed under
+    field: str = ""  # the id of the field it is about, when that is not a cell (an answer)
 
     @property
     def anchor(self):
+        if self.field:
+            return self.field
         return f"cell-{self.line}-{self.column}" if self.line and self.column else ""
 
     @property
@@ -198,11 +203,22 @@ class Message:
         return self.severity == "error"
 
 
+def excerpt(text, limit=EXCERPT_LENGTH):
+    """At most `limit` characters of what someone typed, for quoting it in a message: a message
+    about a 5 MB cell quotes its start, not all of it."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_cell(raw, *, allow_negative=True, label="This cell"):
-    """Read what a person typed: '1,234', '(1,234)', '£1,234', '2.5%'. Returns (value, error)."""
+    """Read what a person typed: '1,234', '(1,234)', '£1,234', '2.5%'. Returns (value, error).
+
+    Only the digits 0 to 9 are read (as static/js/grid.js does): '１２３' or '١٢٣' is refused, not
+    stored as 123. A number of any size or exponent ('1e1000000') is refused with a message, never
+    an exception; a message quotes at most `EXCERPT_LENGTH` characters of what was typed."""
     text = (raw or "").strip()
     if not text:
         return None, None
+    shown = excerpt(text)
     cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("£", "")
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1]
@@ -210,17 +226,23 @@ def parse_cell(raw, *, allow_negative=True, label="This cell"):
     if negative_brackets:
         cleaned = cleaned[1:-1]
     if cleaned.lower().lstrip("+-") in {"nan", "inf", "infinity", "snan"}:
-        return None, f"{label} must be a number, not {text!r}"
+        return None, f"{label} must be a number, not {shown!r}"
+    if not cleaned.isascii() and any(ch.isdigit() for ch in cleaned):
+        return None, f"{label}: {shown!r} is not a number: type it with the digits 0 to 9"
     if not _NUMBER.match(cleaned):
-        return None, f"{label}: {text!r} is not a number"
+        return None, f"{label}: {shown!r} is not a number"
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        return None, f"{label}: {text!r} is not a number"
+        # An exponent too large for Decimal itself ('1e99999999999999999999') lands here.
+        if "e-" in cleaned.lower():
+            return None, f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places"
+        return None, f"{label} must be less than 1,000,000,000,000 (it is {shown})"
     if negative_brackets:
-        value = -value
-    if abs(value) >= LIMIT:
-        return None, f"{label} must be less than 1,000,000,000,000 (it is {text})"
+        value = value.copy_negate()  # exact: `-value` rounds, and overflows past Emax
+    # copy_abs and comparisons are exact and never overflow, whatever the exponent ('1e1000000').
+    if value.copy_abs() >= LIMIT:
+        return None, f"{label} must be less than 1,000,000,000,000 (it is {shown})"
     if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
         return None, f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places"
     if value < 0 and not allow_negative:

@@ -6,8 +6,13 @@ from django.urls import reverse
 from planning.formulas import Formula
 from submissions.formatting import format_value
 from submissions.models import Return
+from submissions.models.returns import ANSWER_MAX_LENGTH, EXPLANATION_MAX_LENGTH
 
 from .evaluation import parse_cell
+
+# The most of a typed cell the page shows again after a refused save: no usable number is longer,
+# and a page re-showing a 5 MB cell would be 5 MB.
+CELL_SHOWN_LENGTH = 100
 
 
 def return_url(ret, name="submissions:return"):
@@ -71,7 +76,7 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                 unit = column.unit or line.unit
                 is_input = grid.is_input(line, column)
                 if is_input and key in raw_cells:
-                    display = raw_cells[key]
+                    display = (raw_cells[key] or "")[:CELL_SHOWN_LENGTH]
                 else:
                     display = format_value(evaluation.values.get(key), unit, exact=is_input)
                 cell_id = f"cell-{line.code}-{column.code}"
@@ -193,7 +198,13 @@ def narrative_questions(grid, answers):
         {
             "section": s.section,
             "questions": [
-                {"line": line, "name": f"answer:{line.code}", "text": answers.get(line.code, "")}
+                {
+                    "line": line,
+                    "name": f"answer:{line.code}",
+                    # bounded: a refused 5 MB answer is not sent back whole
+                    "text": (answers.get(line.code) or "")[:ANSWER_MAX_LENGTH],
+                    "max_length": ANSWER_MAX_LENGTH,
+                }
                 for line in s.lines
             ],
         }
@@ -204,7 +215,12 @@ def narrative_questions(grid, answers):
 def warning_fields(evaluation, explanations):
     """Each warning with the field its explanation is typed in."""
     return [
-        {"message": w, "name": f"explain:{w.key}", "text": explanations.get(w.key, "")}
+        {
+            "message": w,
+            "name": f"explain:{w.key}",
+            "text": (explanations.get(w.key) or "")[:EXPLANATION_MAX_LENGTH],
+            "max_length": EXPLANATION_MAX_LENGTH,
+        }
         for w in evaluation.warnings
     ]
 

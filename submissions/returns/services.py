@@ -16,7 +16,11 @@ from submissions.models import (
     SubmissionValue,
     Value,
 )
-from submissions.models.returns import content_hash
+from submissions.models.returns import (
+    ANSWER_MAX_LENGTH,
+    EXPLANATION_MAX_LENGTH,
+    content_hash,
+)
 
 from .evaluation import Message, parse_typed
 from .rules import can
@@ -136,6 +140,9 @@ def return_save_draft(*, user, ret, base_version, raw_cells, raw_answers, raw_ex
 def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, note, keep_valid):
     _require(user, "submissions.edit_return", ret, "You cannot change this return.")
     _check_final_has_draft(ret)
+    grid = grid_for_template(ret.template)
+    narrative_lines = {line.code: line for s in grid.narrative_sections for line in s.lines}
+    _check_text_lengths(narrative_lines, raw_answers, raw_explanations)
     is_new = ret.pk is None
     ret = _locked(ret)
     if ret.version != base_version:
@@ -143,7 +150,6 @@ def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, 
     if not is_new:
         _require(user, "submissions.edit_return", ret, "You cannot change this return.")
 
-    grid = grid_for_template(ret.template)
     typed, errors = parse_typed(grid, raw_cells)
     if errors and not keep_valid:
         raise ReturnInvalid(errors)
@@ -173,7 +179,6 @@ def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, 
             )
         )
 
-    narrative_lines = {line.code: line for s in grid.narrative_sections for line in s.lines}
     old_answers = answers(ret)
     for code, line in narrative_lines.items():
         if code not in raw_answers:
@@ -187,8 +192,17 @@ def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, 
             NarrativeAnswer.objects.filter(ret=ret, line=line).delete()
         changes.append(Change(kind=Change.Kind.ANSWER, line=line, old=old, new=new))
 
+    # Only the warnings the return now has can be explained: any other key (a warning that is not
+    # there, or made up) is ignored, never stored.
+    warned = (
+        _warning_keys(ret, grid, old_values, typed, set(raw_cells) & set(columns))
+        if raw_explanations
+        else set()
+    )
     old_explanations = explanations(ret)
     for key, text in raw_explanations.items():
+        if key not in warned:
+            continue
         old, new = old_explanations.get(key, ""), (text or "").strip()
         if old == new:
             continue
@@ -206,6 +220,43 @@ def _save(*, user, ret, base_version, raw_cells, raw_answers, raw_explanations, 
         ret.updated_by = user
         ret.save(update_fields=["version", "updated_by", "updated_at"])
     return ret, errors, sum(c.kind == Change.Kind.VALUE for c in changes)
+
+
+def _warning_keys(ret, grid, old_values, typed, sent):
+    """The keys of the warnings the return has once the cells `sent` take their `typed` values."""
+    after = dict(old_values)
+    for key in sent:
+        after[key] = typed.get(key)
+    after = {key: value for key, value in after.items() if value is not None}
+    return {w.key for w in evaluation_of(ret, grid=grid, typed=after).warnings}
+
+
+def _check_text_lengths(narrative_lines, raw_answers, raw_explanations):
+    """Refuse, before anything is written, an answer or explanation longer than the models allow."""
+    problems = [
+        Message(
+            "error",
+            f"{narrative_lines[code].label}: the answer can be at most {ANSWER_MAX_LENGTH:,} "
+            f"characters (it has {len(text.strip()):,})",
+            line=code,
+            field=f"answer-{code}",
+        )
+        for code, text in raw_answers.items()
+        if code in narrative_lines and len((text or "").strip()) > ANSWER_MAX_LENGTH
+    ]
+    problems += [
+        Message(
+            "error",
+            f"An explanation can be at most {EXPLANATION_MAX_LENGTH:,} characters (one has "
+            f"{len(text.strip()):,})",
+            key=key,
+            field="warnings",
+        )
+        for key, text in raw_explanations.items()
+        if len((text or "").strip()) > EXPLANATION_MAX_LENGTH
+    ]
+    if problems:
+        raise ReturnInvalid(problems)
 
 
 def _rebuild_plans_after_commit(ret):

@@ -28,9 +28,9 @@ def return_for(request, year, ods, template, stage):
 def return_list(request):
     """Every return the user can read in a round, organisation by organisation."""
     year = request.GET.get("year", "")
-    round_ = (
-        round_get(financial_year=int(year)) if year.isdigit() else round_current(today=localdate())
-    )
+    # A year is four digits 0 to 9: "١" or five thousand nines name no round (a 404, not a 500).
+    is_year = year.isascii() and year.isdigit() and len(year) <= 4
+    round_ = round_get(financial_year=int(year)) if is_year else round_current(today=localdate())
     rows = []
     if round_:
         organisations = selectors.organisations_readable_by(

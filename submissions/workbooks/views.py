@@ -1,6 +1,7 @@
 """Workbook download and upload for a return, with a preview before anything is applied; and a
 system plan as a workbook."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -50,9 +51,15 @@ def return_upload(request, year, ods, template, stage):
     upload = request.FILES.get("workbook") if request.method == "POST" else None
     if request.method == "POST" and upload is None:
         error = "Choose the completed workbook to upload."
+    elif upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        error = _too_large()  # refused before a byte of it is read into memory
     elif upload is not None:
+        # Never more than the limit and one byte, whatever the file claims its size is.
+        data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
         try:
-            preview = selectors.upload_preview(ret, upload.name, upload.read())
+            if len(data) > settings.UPLOAD_MAX_BYTES:
+                raise WorkbookRejected(_too_large())
+            preview = selectors.upload_preview(ret, upload.name, data)
         except WorkbookRejected as rejected:
             error = str(rejected)
         else:
@@ -62,6 +69,12 @@ def return_upload(request, year, ods, template, stage):
             return redirect(return_url(ret, "submissions:upload") + f"{record.pk}/")
     context = {"ret": ret, "error": error, "urls": {"self": return_url(ret)}}
     return render(request, "submissions/upload.html", context, status=422 if error else 200)
+
+
+def _too_large():
+    limit = settings.UPLOAD_MAX_BYTES
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+    return f"The file is larger than {size}: upload a workbook of at most that size."
 
 
 @login_required
