@@ -93,18 +93,18 @@ def _systems(paper):
 
 
 def _system_plan(paper):
-    """Each system's latest finance plan: control total, contributions and approval status."""
+    """Each system's finance plan: control total, contributions and approval status. A system's
+    paper (its ICS lead's) shows the latest version; an organisation's paper shows only an
+    approved one, because its readers may not read the other partners' unapproved figures."""
     summaries = []
     finance = Template.objects.filter(round=paper.round, code="finance").first()
     if finance is None:
         return summaries
     for system in _systems(paper):
-        plan = (
-            SystemPlan.objects.filter(system=system, template=finance)
-            .select_related("approved_by")
-            .order_by("-stage", "-version")
-            .first()
-        )
+        plans = SystemPlan.objects.filter(system=system, template=finance)
+        if not paper.system_id:
+            plans = plans.filter(approved_at__isnull=False)
+        plan = plans.select_related("approved_by").order_by("-stage", "-version").first()
         if plan is None:
             summaries.append({"system": system.name, "plan": None})
             continue
@@ -137,14 +137,18 @@ def _system_plan(paper):
 
 
 def _outstanding(paper):
-    """Partners' returns of the round not yet submitted, system by system."""
+    """Returns of the round not yet submitted: every partner's for a system's paper, the
+    organisation's own for an organisation's paper (its readers may not read the partners')."""
     rows = []
     for system in _systems(paper):
-        members = list(
+        members = (
             memberships_for_round(financial_year=paper.round.financial_year)
             .filter(system=system)
             .select_related("organisation")
         )
+        if not paper.system_id:
+            members = members.filter(organisation=paper.organisation)
+        members = list(members)
         templates = list(Template.objects.filter(round=paper.round).order_by("order"))
         done = set(
             Return.objects.filter(

@@ -6,7 +6,14 @@ from django.db import transaction
 from submissions.models import Upload
 from submissions.returns.services import ReturnInvalid, StaleReturn, return_save
 
-__all__ = ["ReturnInvalid", "StaleReturn", "upload_apply", "upload_cancel", "upload_record"]
+__all__ = [
+    "AlreadyDealtWith",
+    "ReturnInvalid",
+    "StaleReturn",
+    "upload_apply",
+    "upload_cancel",
+    "upload_record",
+]
 
 
 @transaction.atomic
@@ -32,10 +39,18 @@ def upload_cancel(*, upload):
     return upload
 
 
+class AlreadyDealtWith(Exception):
+    """The upload was applied or cancelled already (e.g. a double click on Confirm)."""
+
+
 @transaction.atomic
 def upload_apply(*, user, ret, upload):
     """Save the upload's cells and answers into the return, if nobody saved it since the upload
-    was read (StaleReturn) and it has no problems (ReturnInvalid)."""
+    was read (StaleReturn). The upload's row is locked first, so a second click waits for the
+    first and is told the upload was already applied (AlreadyDealtWith), not that it failed."""
+    upload = Upload.objects.select_for_update(of=("self",)).get(pk=upload.pk)
+    if upload.status != Upload.Status.PENDING:
+        raise AlreadyDealtWith(upload.get_status_display().lower())
     return_save(
         user=user,
         ret=ret,

@@ -109,6 +109,8 @@ def upload_confirm(request, year, ods, template, stage, pk):
 def _apply(request, ret, record):
     try:
         services.upload_apply(user=request.user, ret=ret, upload=record)
+    except services.AlreadyDealtWith as done:
+        messages.info(request, f"That upload was already {done}.")
     except services.StaleReturn:
         messages.error(
             request,

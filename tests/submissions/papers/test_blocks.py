@@ -67,25 +67,24 @@ def test_a_block_whose_return_is_not_submitted_says_it_is_missing(blmk):
     assert data["qipp"] == {"missing": True, "template": "QIPP plan"}
 
 
-def test_outstanding_lists_each_partners_returns_not_yet_submitted(beds, blmk):
+def test_outstanding_lists_each_partners_returns_on_the_systems_paper_only(beds, blmk):
     luton = factories.luton(in_system=blmk)
     factories.submitted_return(luton, "qipp", seed_figures.qipp_cells())
     hospital = factories.organisation(
         "RC1", kind=Organisation.Kind.ACUTE, name="Bedford Hospital NHS Trust"
     )
     factories.membership(hospital, blmk, role=Membership.Role.PROVIDER)
-    paper = factories.paper(organisation=beds, blocks=["outstanding"])
-
-    rows = paper_data(paper)["outstanding"]
-
-    assert {row["system"] for row in rows} == {"BLMK"}
-    outstanding = {(row["organisation"], row["template"]) for row in rows}
     later = (
         "Primary care workforce plan",
         "Performance trajectories",
         "Operational plan narrative",
     )
-    assert outstanding == {
+    system_paper = factories.paper(system=blmk, blocks=["outstanding"])
+
+    rows = paper_data(system_paper)["outstanding"]
+
+    assert {row["system"] for row in rows} == {"BLMK"}
+    assert {(row["organisation"], row["template"]) for row in rows} == {
         *(("NHS Bedfordshire CCG", name) for name in later),
         ("NHS Luton CCG", "Finance plan"),
         ("NHS Luton CCG", "Activity plan"),
@@ -94,6 +93,30 @@ def test_outstanding_lists_each_partners_returns_not_yet_submitted(beds, blmk):
         ("Bedford Hospital NHS Trust", "Performance trajectories"),
         ("Bedford Hospital NHS Trust", "Operational plan narrative"),
     }
+    # Bedfordshire's own paper is read by people who may not read Luton's or the trust's returns.
+    own = paper_data(factories.paper(organisation=beds, blocks=["outstanding"]))["outstanding"]
+    assert {(row["organisation"], row["template"]) for row in own} == {
+        ("NHS Bedfordshire CCG", name) for name in later
+    }
+
+
+def test_an_organisations_paper_shows_the_partners_surpluses_only_once_the_plan_is_approved(
+    beds, blmk
+):
+    luton = factories.luton(in_system=blmk)
+    factories.submitted_return(luton, "finance", {("core_programme", "budget"): "1,000"})
+    plan, _ = build_system_plan(system=blmk, template=factories.template("finance"), stage="draft")
+    paper = factories.paper(organisation=beds, blocks=[Paper.Block.SYSTEM_PLAN])
+
+    (unapproved,) = paper_data(paper)["system_plan"]
+    assert unapproved["plan"] is None and "NHS Luton CCG" not in str(unapproved)
+    lead_paper = factories.paper(system=blmk, blocks=[Paper.Block.SYSTEM_PLAN])
+    assert "NHS Luton CCG" in str(paper_data(lead_paper)["system_plan"])
+
+    factories.approve(plan, factories.ics_lead(blmk))
+    (approved,) = paper_data(paper)["system_plan"]
+    assert approved["plan"]["version"] == plan.version
+    assert [r["name"] for r in approved["rows"]] == ["NHS Bedfordshire CCG", "NHS Luton CCG"]
 
 
 def test_only_the_chosen_blocks_appear(beds):

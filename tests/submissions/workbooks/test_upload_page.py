@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from submissions.models import Change, Return, Upload, Value
 from submissions.workbooks import selectors as workbooks
+from submissions.workbooks import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +286,20 @@ def test_an_old_workbook_keeps_others_later_edits_and_shows_its_own_as_conflicts
     assert values[("day_case", "trend")] == 5000  # their later edit is not undone
     assert values[("gp_referrals", "trend")] == 7000  # the conflict, shown, then applied
     assert values[("other_referrals", "trend")] == 1300
+
+
+def test_a_second_confirm_that_lost_the_race_says_the_upload_was_applied(
+    lead, activity_return, download, upload, cell_of, as_bytes, client
+):
+    client.force_login(lead)
+    workbook = download(client)
+    cell_of(workbook, "gp_referrals", "trend").value = 7000
+    upload(client, as_bytes(workbook))
+    record = Upload.objects.get()
+    services.upload_apply(user=lead, ret=activity_return, upload=record)
+    activity_return.refresh_from_db()
+
+    # The second click read the upload as pending before the first one committed.
+    with pytest.raises(services.AlreadyDealtWith, match="applied"):
+        services.upload_apply(user=lead, ret=activity_return, upload=record)
+    assert Value.objects.get(line__code="gp_referrals", column__code="trend").value == 7000
