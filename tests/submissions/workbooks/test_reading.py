@@ -256,3 +256,20 @@ def test_a_workbook_declaring_xml_entities_is_refused(fetched):
 
     with pytest.raises(reading.WorkbookRejected, match="XML entity declarations"):
         read(fetched, zipped(members))
+
+
+def test_a_cleared_cell_is_shown_in_the_preview_as_the_change_it_will_make(fetched, cell_of):
+    data = changed(
+        fetched["workbook"],
+        lambda workbook: setattr(cell_of(workbook, "day_case", "trend"), "value", None),
+    )
+
+    preview = read(fetched, data)
+
+    (change,) = preview.changes
+    assert (change["line"], change["old"], change["new"]) == (
+        "Elective admissions: day case",
+        "5,178",
+        "",
+    )
+    assert preview.raw_cells[("day_case", "trend")] == ""  # confirming clears exactly that cell
