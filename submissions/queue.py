@@ -27,6 +27,10 @@ from submissions.models import PaperRender, PlanState
 
 log = logging.getLogger(__name__)
 
+# A queued build is claimed until its countdown plus this margin (PlanState.scheduled_until), so
+# a build whose message was lost is claimed again by the next request after that.
+CLAIM_MARGIN = datetime.timedelta(seconds=60)
+
 BUILD_SYSTEM_PLAN = "submissions.tasks.build_system_plan_task"
 RENDER_PAPER = "submissions.tasks.render_paper_task"
 REBUILD_STALE_PLANS = "submissions.tasks.rebuild_stale_plans"
@@ -52,6 +56,11 @@ def plan_state(system_id, template_id, stage):
     return state
 
 
+def expected_build_at(state):
+    """When the build a plan's state has claimed is due to start: its countdown's end."""
+    return state.scheduled_until - CLAIM_MARGIN
+
+
 def request_plan_builds(*, ret):
     """After a return's status changes: mark each plan it feeds as stale and queue a build."""
     year = ret.template.round.financial_year
@@ -74,7 +83,7 @@ def request_plan_build(*, system_id, template_id, stage):
     claimed = (
         PlanState.objects.filter(pk=state.pk)
         .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
-        .update(scheduled_until=now + datetime.timedelta(seconds=delay + 60))
+        .update(scheduled_until=now + datetime.timedelta(seconds=delay) + CLAIM_MARGIN)
     )
     if not claimed:
         return False  # a queued build will read these inputs when it runs

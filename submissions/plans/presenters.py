@@ -1,11 +1,14 @@
 """What the plan pages and exports show, as plain rows: built from selectors' results, with no
 queries and no HTTP, so each is tested on its own."""
 
+import math
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions.formatting import format_value
+from submissions.queue import expected_build_at
 
 from .selectors import headline, population, settled
 
@@ -266,3 +269,51 @@ def export_document(plan, figures, now=()):
         "approval_exceptions": plan.approval_exceptions,
         "cells": list(export_rows(plan, figures)),
     }
+
+
+def freshness(newest, state, now=None):
+    """The newest version, and whether a new one is on its way: `build` is "queued" (expected at
+    `expected_at`), "building" (its task has started), "waiting" (the queue could not be reached,
+    or did not run it: the periodic rebuild will), or None when the plan is up to date."""
+    now = now or timezone.now()
+    stale = bool(state and state.is_stale)
+    build, expected_at, expected_in = None, None, None
+    if stale and state.scheduled_until and state.scheduled_until > now:
+        build = "queued"
+        expected_at = expected_build_at(state)
+        expected_in = max(0, math.ceil((expected_at - now).total_seconds()))
+    elif stale:
+        build = "waiting" if (state.scheduled_until or state.last_error) else "building"
+    return {
+        "version": newest["version"] if newest else None,
+        "built_at": newest["built_at"].isoformat() if newest else None,
+        "stale": stale,
+        "build": build,
+        "expected_at": expected_at.isoformat() if expected_at else None,
+        "expected_in_seconds": expected_in,
+        "message": _build_message(build, expected_at, expected_in),
+        "error": state.last_error if stale else "",
+    }
+
+
+def _build_message(build, expected_at, expected_in):
+    if build == "queued":
+        when = timezone.localtime(expected_at).strftime("%H:%M")
+        return f"A new version is being built, expected by {when} ({_in_about(expected_in)})."
+    if build == "building":
+        return "A new version is being built now."
+    if build == "waiting":
+        return "It will be rebuilt shortly, or build it now."
+    return ""
+
+
+def _in_about(seconds):
+    """How soon, as a reader wants it ("in about 20 seconds"), not a stopwatch."""
+    if seconds <= 0:
+        return "any moment now"
+    if seconds < 10:
+        return "in a few seconds"
+    if 5 * round(seconds / 5) < 60:
+        return f"in about {5 * round(seconds / 5)} seconds"
+    minutes = round(seconds / 60)
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"

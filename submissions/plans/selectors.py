@@ -373,3 +373,14 @@ def exported_plan(*, user, code, year, template, stage, version_text):
     if plan is None:
         raise Http404("No plan has been built yet.")
     return plan, figures(plan)
+
+
+def newest_version(*, system, template, stage):
+    """The newest version's number and build time (None before the first build), in one narrow
+    query: the page's script asks every few seconds, and a version's inputs can be large."""
+    return (
+        SystemPlan.objects.filter(system=system, template=template, stage=stage)
+        .order_by("-version")
+        .values("version", "built_at")
+        .first()
+    )

@@ -1,20 +1,17 @@
 """The ICS lead's pages: completeness matrix, system plan, line drill-down, alignment, exports."""
 
 import csv
-import datetime
-import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from submissions.formatting import neutralise
-from submissions.models import Return, SystemPlan
+from submissions.models import Return
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -55,7 +52,9 @@ def plan_detail(request, code, year, template, stage):
         "stage": stage,
         "plan": plan,
         "state": state,
-        "freshness": _freshness(_newest_version(system, template, stage), state),
+        "freshness": presenters.freshness(
+            selectors.newest_version(system=system, template=template, stage=stage), state
+        ),
         "can_build": can(request.user, "submissions.build_plan", SystemScope(system)),
     }
     if plan is not None:
@@ -98,7 +97,8 @@ def plan_status(request, code, year, template, stage):
     new one is on its way and when. Scoped like the plan page: another system's lead gets a 404."""
     system, _, template = _scope(request, code, year, template)
     state = selectors.plan_state(system=system, template=template, stage=stage)
-    return JsonResponse(_freshness(_newest_version(system, template, stage), state))
+    newest = selectors.newest_version(system=system, template=template, stage=stage)
+    return JsonResponse(presenters.freshness(newest, state))
 
 
 @login_required
@@ -289,66 +289,3 @@ def plan_export_json(request, **url):
 
 
 # How fresh the plan is: what the plan page says, and what its script asks every few seconds.
-
-QUEUE_CLAIM_MARGIN = datetime.timedelta(seconds=60)
-"""`submissions.queue.request_plan_build` claims the queued build until its countdown plus this
-margin (`PlanState.scheduled_until`), so the build is expected this long before that."""
-
-
-def _newest_version(system, template, stage):
-    """The newest version's number and build time (None before the first build), in one narrow
-    query: the page's script asks every few seconds, and a version's inputs can be large."""
-    return (
-        SystemPlan.objects.filter(system=system, template=template, stage=stage)
-        .order_by("-version")
-        .values("version", "built_at")
-        .first()
-    )
-
-
-def _freshness(newest, state, now=None):
-    """The newest version, and whether a new one is on its way: `build` is "queued" (expected at
-    `expected_at`), "building" (its task has started), "waiting" (the queue could not be reached,
-    or did not run it: the periodic rebuild will), or None when the plan is up to date."""
-    now = now or timezone.now()
-    stale = bool(state and state.is_stale)
-    build, expected_at, expected_in = None, None, None
-    if stale and state.scheduled_until and state.scheduled_until > now:
-        build = "queued"
-        expected_at = state.scheduled_until - QUEUE_CLAIM_MARGIN
-        expected_in = max(0, math.ceil((expected_at - now).total_seconds()))
-    elif stale:
-        build = "waiting" if (state.scheduled_until or state.last_error) else "building"
-    return {
-        "version": newest["version"] if newest else None,
-        "built_at": newest["built_at"].isoformat() if newest else None,
-        "stale": stale,
-        "build": build,
-        "expected_at": expected_at.isoformat() if expected_at else None,
-        "expected_in_seconds": expected_in,
-        "message": _build_message(build, expected_at, expected_in),
-        "error": state.last_error if stale else "",
-    }
-
-
-def _build_message(build, expected_at, expected_in):
-    if build == "queued":
-        when = timezone.localtime(expected_at).strftime("%H:%M")
-        return f"A new version is being built, expected by {when} ({_in_about(expected_in)})."
-    if build == "building":
-        return "A new version is being built now."
-    if build == "waiting":
-        return "It will be rebuilt shortly, or build it now."
-    return ""
-
-
-def _in_about(seconds):
-    """How soon, as a reader wants it ("in about 20 seconds"), not a stopwatch."""
-    if seconds <= 0:
-        return "any moment now"
-    if seconds < 10:
-        return "in a few seconds"
-    if 5 * round(seconds / 5) < 60:
-        return f"in about {5 * round(seconds / 5)} seconds"
-    minutes = round(seconds / 60)
-    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
