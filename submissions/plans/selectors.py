@@ -92,28 +92,30 @@ def settled(item):
     return item["included"] and item["accepted"] and not item["under_amendment"]
 
 
-def inputs_now(plan):
+def current_inputs(plan):
+    """The inputs a build of the plan would read now."""
+    return plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
+
+
+def inputs_now(plan, current=None):
     """The plan's partners as they stand now (statuses move on after a version is built), in the
-    order of the version's inputs; a partner no longer expected is left out."""
-    now = {
-        i["organisation_id"]: i
-        for i in plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
-    }
+    order of the version's inputs; a partner no longer expected is left out. `current` is
+    `current_inputs(plan)` when the caller has it already."""
+    now = {i["organisation_id"]: i for i in current or current_inputs(plan)}
     return [now[i["organisation_id"]] for i in plan.inputs if i["organisation_id"] in now]
 
 
-def approval_blockers(plan):
+def approval_blockers(plan, current=None):
     """Why the plan version cannot be approved now (empty when it can): a newer version, inputs
-    changed since it was built (a new version is on its way), or nothing in it."""
+    changed since it was built (a new version is on its way), or nothing in it. `current` is
+    `current_inputs(plan)` when the caller has it already."""
     blockers = []
     newer = SystemPlan.objects.filter(
         system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
     ).exists()
     if newer:
         blockers.append("A newer version of this plan has been built: approve that one.")
-    elif signature_of(
-        plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
-    ) != (plan.signature):
+    elif signature_of(current or current_inputs(plan)) != plan.signature:
         blockers.append(
             f"Partners' submissions have changed since version {plan.version} was built: a new "
             "version is being built from them. Approve it when it is ready."

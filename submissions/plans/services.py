@@ -30,6 +30,7 @@ from submissions.returns.services import StaleDecision, return_send_back
 from .rules import can
 from .selectors import (
     approval_blockers,
+    current_inputs,
     latest_plan,
     plan_inputs,
     population,
@@ -169,11 +170,11 @@ def plan_approve(*, user, plan, exceptions=(), note=""):
     )
     if not can(user, "submissions.approve_plan", plan):
         raise PermissionDenied("You cannot approve this plan.")
-    blockers = approval_blockers(plan)
+    # The version's inputs are these submissions once no blocker stands; their statuses are now's.
+    now = current_inputs(plan)
+    blockers = approval_blockers(plan, now)
     if blockers:
         raise PlanRefused(" ".join(blockers))
-    # The version's inputs are these submissions (its signature matches); their statuses are now's.
-    now = plan_inputs(system=plan.system, template=plan.template, stage=plan.stage)
     unsettled = [i for i in now if not settled(i)]
     named = {int(pk) for pk in exceptions}
     unnamed = [i["name"] for i in unsettled if i["organisation_id"] not in named]

@@ -67,9 +67,10 @@ def _plan_context(user, plan):
     approved, changes = selectors.since_approval(plan=plan, current=figures)
     previous, previous_values = selectors.previous_round_values(plan=plan)
     may_approve = can(user, "submissions.approve_plan", plan)
+    current = selectors.current_inputs(plan)
     control = selectors.control_total(plan, figures.grid)
     return {
-        "approval_blockers": selectors.approval_blockers(plan) if may_approve else [],
+        "approval_blockers": selectors.approval_blockers(plan, current) if may_approve else [],
         "approvals": plan.approvals.select_related("approved_by", "withdrawn_by"),
         "control_total_rounded": presenters.control_total_is_rounded(control),
         "can_withdraw_approval": can(user, "submissions.withdraw_plan_approval", plan),
@@ -78,7 +79,7 @@ def _plan_context(user, plan):
         )
         if selectors.providers_beside(plan)
         else [],
-        "provenance": presenters.provenance(plan, selectors.inputs_now(plan)),
+        "provenance": presenters.provenance(plan, selectors.inputs_now(plan, current)),
         "sections": presenters.plan_sections(figures, previous_values),
         "approved": approved,
         "changes": presenters.formatted_changes(changes),
@@ -174,8 +175,9 @@ def plan_approve(request, code, year, template, stage):
         else:
             messages.success(request, f"Version {plan.version} is approved and frozen.")
             return redirect(plan_url(system, template, stage))
+    current = selectors.current_inputs(plan)
     partners = presenters.approval_partners(
-        selectors.inputs_now(plan), checked=request.POST.getlist("exception")
+        selectors.inputs_now(plan, current), checked=request.POST.getlist("exception")
     )
     context = {
         "system": system,
@@ -183,7 +185,7 @@ def plan_approve(request, code, year, template, stage):
         "template": template,
         "stage": stage,
         "plan": plan,
-        "blockers": selectors.approval_blockers(plan),
+        "blockers": selectors.approval_blockers(plan, current),
         "partners": partners,
         "unsettled": [p for p in partners if not p["settled"]],
         "sections": presenters.plan_sections(selectors.figures(plan)),
