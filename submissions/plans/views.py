@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from submissions.formatting import neutralise
 from submissions.models import Return
+from submissions.params import whole_number
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -157,7 +158,7 @@ def plan_approve(request, code, year, template, stage):
     system, round_, template = _scope(request, code, year, template)
     version = request.POST.get("version") or request.GET.get("version", "")
     plan = selectors.plan_version(
-        system=system, template=template, stage=stage, version=_int(version) or -1
+        system=system, template=template, stage=stage, version=whole_number(version) or -1
     )
     if not can(request.user, "submissions.approve_plan", plan):
         raise PermissionDenied
@@ -195,12 +196,6 @@ def plan_approve(request, code, year, template, stage):
     return render(request, "submissions/plan_approve.html", context, status=422 if refused else 200)
 
 
-def _int(text):
-    """A posted whole number: digits 0 to 9 only, and few enough of them for a database id."""
-    text = text or ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
 @login_required
 @require_POST
 def plan_withdraw_approval(request, code, year, template, stage):
@@ -210,7 +205,7 @@ def plan_withdraw_approval(request, code, year, template, stage):
         system=system,
         template=template,
         stage=stage,
-        version=_int(request.POST.get("version")) or -1,
+        version=whole_number(request.POST.get("version")) or -1,
     )
     try:
         services.plan_withdraw_approval(
@@ -236,7 +231,7 @@ def plan_return_inputs(request, code, year, template, stage):
             plan=plan,
             # Only ids: "abc" (or a huge number) names no organisation, and is left out.
             organisation_ids=[
-                pk for pk in request.POST.getlist("organisation") if _int(pk) is not None
+                pk for pk in request.POST.getlist("organisation") if whole_number(pk) is not None
             ],
             comment=request.POST.get("comment", ""),
         )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from planning.models import Round, Template
 from planning.selectors import round_current, round_get
+from submissions.params import whole_number
 
 from . import presenters, selectors, services
 from .evaluation import Message
@@ -182,10 +183,9 @@ def return_compare(request, year, ods, template):
 
 
 def _int(text):
-    try:
-        return int(text or "")
-    except ValueError:
-        return -1
+    """A posted number, -1 when it is not one (never a version or submission that exists)."""
+    number = whole_number(text)
+    return -1 if number is None else number
 
 
 def _posted(request):
