@@ -13,6 +13,7 @@
 - `LockoutBackend` and `lockout_response` are the django-axes sign-in lock-out.
 """
 
+import ipaddress
 import logging
 import sys
 import time
@@ -135,3 +136,25 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(
         request, "registration/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE
     )
+
+
+def client_address(request):
+    """The address a request came from, as the lock-out and the audit log record it.
+
+    With DJANGO_TRUSTED_PROXY_COUNT proxies in front, each appends the address it saw to
+    X-Forwarded-For, so the client's is the count-th entry from the right; anything to its left was
+    sent by the client and is ignored. A header shorter than that did not come through all our
+    proxies, or holds no address there: the socket's address is used.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [
+        entry.strip()
+        for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if entry.strip()
+    ]
+    if count and len(forwarded) >= count:
+        try:
+            return str(ipaddress.ip_address(forwarded[-count]))
+        except ValueError:  # not an address: our proxies did not write it
+            pass
+    return request.META.get("REMOTE_ADDR")

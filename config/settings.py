@@ -121,6 +121,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.middleware.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind reverse proxies (a load balancer, nginx), set DJANGO_TRUSTED_PROXY_COUNT to how many there
+# are: the client's address is then the one the outermost of our proxies wrote into X-Forwarded-For
+# (entries further left were written by the client and are not trusted). With no proxy (the
+# default) the socket's address is used and X-Forwarded-For is ignored, so it cannot be spoofed.
+# The lock-out and the audit log read the address through the same function.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 # Sessions end after SESSION_IDLE_TIMEOUT_SECONDS without a request, and when the browser closes.
 # config.middleware.SessionActivityMiddleware saves a signed-in session at most once a minute,

@@ -77,6 +77,42 @@ def test_the_same_user_from_another_address_is_not_locked(client):
 
 
 @pytest.mark.django_db
+def test_behind_one_proxy_the_lock_out_is_per_client_address(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = factories.user()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    _fail(client, user, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+
+    # Another client behind the same proxy is not locked out with the first.
+    assert _log_in(client, user, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 302
+    client.logout()
+    # The locked client cannot get out by writing another address into the header.
+    spoofed = _log_in(client, user, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9", **proxy)
+    assert spoofed.status_code == 429 and LOCKED in spoofed.content.decode()
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_without_a_proxy_x_forwarded_for_is_ignored(client):
+    user = factories.user()
+    _fail(client, user, HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    response = _log_in(client, user, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    assert response.status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
+@pytest.mark.django_db
+def test_a_forwarded_entry_that_is_not_an_address_falls_back_to_the_socket(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = factories.user()
+    _fail(client, user, times=1, HTTP_X_FORWARDED_FOR="<script>", REMOTE_ADDR="10.0.0.2")
+
+    assert AccessAttempt.objects.get().ip_address == "10.0.0.2"
+
+
+@pytest.mark.django_db
 def test_after_axes_reset_the_user_logs_in(client):
     user = factories.user()
     _fail(client, user)
