@@ -125,7 +125,7 @@ class LockoutBackend(AxesStandaloneBackend):
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the login page again, with the lock-out message and no form error."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    form = AuthenticationForm(request, initial={"username": username})
+    form = AuthenticationForm(request, initial={"username": username[:150]})
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {
         "form": form,

@@ -304,3 +304,14 @@ def test_health_answers_over_plain_http_while_other_pages_redirect_to_https(sett
     response = client.get("/login/")
     assert response.status_code == 301 and response.url.startswith("https://")
     assert client.get("/login/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
+def test_a_username_too_long_is_refused_like_a_wrong_one_and_not_echoed(client, url):
+    response = client.post(url, {"username": "x" * 100_000, "password": "whatever"})
+
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert len(response.content) < 20_000
+    assert not _signed_in(client)
