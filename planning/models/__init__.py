@@ -1,7 +1,9 @@
-"""The planning app's models: partners, rounds and their timetable, and return templates."""
+"""The planning app's models: partners, rounds and their timetable, return templates, and the
+security audit log."""
 
 from .partners import Membership, Organisation, Region, Role, System
 from .rounds import Milestone, Round
+from .security import SecurityEvent
 from .templates import Column, Line, Section, Template, Unit
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "Role",
     "Round",
     "Section",
+    "SecurityEvent",
     "System",
     "Template",
     "Unit",

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from planning.models import Column, Line, System, Template
+from planning import audit
+from planning.models import Column, Line, SecurityEvent, System, Template
 from submissions import queue
 from submissions.models import (
     PlanApproval,
@@ -158,11 +159,12 @@ def rebuild_stale_plans():
 
 
 @transaction.atomic
-def plan_approve(*, user, plan, exceptions=(), note=""):
+def plan_approve(*, user, plan, exceptions=(), note="", address=None):
     """Approve a built plan version: the newest, built from the partners' submissions as they
     stand now, with something in it. Every expected partner without an accepted submission must be
     named in `exceptions` (organisation ids) with a `note` saying why; both are kept with the
-    approval. The version's inputs record exactly which submissions it covers."""
+    approval. The version's inputs record exactly which submissions it covers. The approval is in
+    the security log, with the client's `address` when a request made it."""
     plan = (
         SystemPlan.objects.select_for_update(of=("self",))
         .select_related("template__round", "system")
@@ -200,19 +202,26 @@ def plan_approve(*, user, plan, exceptions=(), note=""):
         note=plan.approval_note,
         exceptions=plan.approval_exceptions,
     )
+    audit.record(
+        kind=SecurityEvent.Kind.PLAN_APPROVED,
+        user=user,
+        address=address,
+        description=_audit_name(plan),
+    )
     return plan
 
 
 @transaction.atomic
-def plan_withdraw_approval(*, user, plan, reason):
+def plan_withdraw_approval(*, user, plan, reason, address=None):
     """The ICS lead withdraws the approval of a plan version, saying why. The approval is kept in
-    the plan's history, never edited; the version can be approved again later."""
+    the plan's history, never edited; the version can be approved again later. The withdrawal is
+    in the security log, with the client's `address` when a request made it."""
     reason = (reason or "").strip()
     if not reason:
         raise PlanRefused("Say why the approval is withdrawn", field="reason")
     plan = (
         SystemPlan.objects.select_for_update(of=("self",))
-        .select_related("template__round")
+        .select_related("template__round", "system")
         .get(pk=plan.pk)
     )
     if not can(user, "submissions.withdraw_plan_approval", plan):
@@ -223,7 +232,22 @@ def plan_withdraw_approval(*, user, plan, reason):
     plan.approved_at = plan.approved_by = None
     plan.approval_note, plan.approval_exceptions = "", []
     plan.save(update_fields=["approved_at", "approved_by", "approval_note", "approval_exceptions"])
+    audit.record(
+        kind=SecurityEvent.Kind.PLAN_APPROVAL_WITHDRAWN,
+        user=user,
+        address=address,
+        description=_audit_name(plan),
+    )
     return plan
+
+
+def _audit_name(plan):
+    """A plan version as the security log names it: "BLMK Activity plan, 2019/20 planning round,
+    draft, version 3"."""
+    return (
+        f"{plan.system.code} {plan.template.name}, {plan.template.round}, "
+        f"{plan.get_stage_display().lower()}, version {plan.version}"
+    )
 
 
 def _status_label(item):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from planning import audit
 from submissions.formatting import neutralise
 from submissions.models import Return
 from submissions.params import whole_number
@@ -170,6 +171,7 @@ def plan_approve(request, code, year, template, stage):
                 plan=plan,
                 exceptions=request.POST.getlist("exception"),
                 note=request.POST.get("note", ""),
+                address=audit.address_of(request),
             )
         except services.PlanRefused as error:
             refused = error
@@ -209,7 +211,10 @@ def plan_withdraw_approval(request, code, year, template, stage):
     )
     try:
         services.plan_withdraw_approval(
-            user=request.user, plan=plan, reason=request.POST.get("reason")
+            user=request.user,
+            plan=plan,
+            reason=request.POST.get("reason"),
+            address=audit.address_of(request),
         )
     except services.PlanRefused as refused:
         messages.error(request, refused.message)
