@@ -171,6 +171,9 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 # Publishing must fail fast when Redis is down: the submission is saved and the plan marked stale.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis retries for ever (every 2, 4, ... at most 30 s), not 100 times (about
+# 48 minutes) and then exits; when it reconnects it queues the recovery (config.celery).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Bounded: a refused or unanswered connection gives up in well under a second (the request
 # answers; the plan stays stale, the render waits for the watchdog). visibility_timeout: a message
 # a killed worker took is redelivered after 5 minutes, longer than any task (builds are idempotent).
@@ -181,8 +184,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 300,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# No task may run longer than a minute: a build takes milliseconds and a paper's PDF about a second
+# (text is bounded). At 50 s a task is told to stop (a render then fails saying it took too long);
+# at 60 s its process is killed. A render started longer ago than that, plus a margin, lost its
+# worker: the render watchdog queues it again (submissions/papers/services.py).
+CELERY_TASK_SOFT_TIME_LIMIT = 50
+CELERY_TASK_TIME_LIMIT = 60
 # Recovery within a minute of the queue coming back: stale plans are built and stuck renders
-# re-queued every 30 s (and when a worker starts); a tick missed while no worker ran expires.
+# re-queued every 30 s (and whenever a worker connects to Redis); a tick missed while no worker ran
+# expires.
 CELERY_BEAT_SCHEDULE = {
     "rebuild-stale-system-plans": {
         "task": "submissions.tasks.rebuild_stale_plans",

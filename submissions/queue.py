@@ -11,7 +11,7 @@ Sending never waits on a result store (nothing here reads a task's result) and g
 when the broker refuses (`CELERY_BROKER_TRANSPORT_OPTIONS`), so a request that queues work answers
 in well under a second with Redis down. What could not be queued is picked up when the queue is
 back: stale plans by `rebuild_stale_plans`, renders by `render_watchdog` (both every 30 s by beat,
-and once when a worker starts: `recover`).
+and whenever a worker connects to the broker, at start or after an outage: `recover`).
 """
 
 import datetime
@@ -36,7 +36,9 @@ RENDER_PAPER = "submissions.tasks.render_paper_task"
 REBUILD_STALE_PLANS = "submissions.tasks.rebuild_stale_plans"
 RENDER_WATCHDOG = "submissions.tasks.render_watchdog"
 
-PLAN_QUEUE_DOWN = "The task queue could not be reached; the plan will be rebuilt shortly."
+PLAN_QUEUE_DOWN = (
+    "The task queue could not be reached; the plan will be rebuilt when the queue is back."
+)
 RENDER_QUEUE_DOWN = (
     "The task queue could not be reached; the PDF will be made when the queue is back."
 )
@@ -61,16 +63,31 @@ def expected_build_at(state):
     return state.scheduled_until - CLAIM_MARGIN
 
 
-def request_plan_builds(*, ret):
-    """After a return's status changes: mark each plan it feeds as stale and queue a build."""
-    year = ret.template.round.financial_year
-    system_ids = (
-        memberships_for_round(financial_year=year)
+def _fed_system_ids(ret):
+    """The systems whose plans `ret` feeds: those its organisation is a member of in its round."""
+    return (
+        memberships_for_round(financial_year=ret.template.round.financial_year)
         .filter(organisation_id=ret.organisation_id)
         .values_list("system_id", flat=True)
     )
-    for system_id in system_ids:
+
+
+def request_plan_builds(*, ret):
+    """After a return's status changes: mark each plan it feeds as stale and queue a build."""
+    for system_id in _fed_system_ids(ret):
         request_plan_build(system_id=system_id, template_id=ret.template_id, stage=ret.stage)
+
+
+def plans_waiting_for_the_queue(*, ret):
+    """Whether a plan `ret` feeds could not be queued for a build because the queue was down (it
+    will be built when the queue is back): the page that changed the return can say so."""
+    return PlanState.objects.filter(
+        system_id__in=_fed_system_ids(ret),
+        template_id=ret.template_id,
+        stage=ret.stage,
+        is_stale=True,
+        last_error=PLAN_QUEUE_DOWN,
+    ).exists()
 
 
 def request_plan_build(*, system_id, template_id, stage):
@@ -116,8 +133,9 @@ def render_paper(render):
 
 
 def recover():
-    """Queue the rebuild of stale plans and the render watchdog now (a worker has just started:
-    whatever waited for the queue, or was lost with a killed worker, is picked up at once).
+    """Queue the rebuild of stale plans and the render watchdog now (a worker has just connected
+    to the broker: whatever waited for the queue, or was lost with a killed worker, is picked up at
+    once).
     Returns the names it queued; never raises."""
     queued = []
     for name in (REBUILD_STALE_PLANS, RENDER_WATCHDOG):

@@ -10,10 +10,8 @@ not slow down or stop the request that queued the work.
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.db import DatabaseError
 
-from submissions import queue
 from submissions.papers import services as papers
 from submissions.plans import services as plans
 
@@ -45,8 +43,8 @@ def build_system_plan_task(system_id, template_id, stage, user_id=None):
 
 @shared_task(ignore_result=True)
 def rebuild_stale_plans():
-    """Periodic (Celery beat, every 30 s) and when a worker starts: build every plan still marked
-    stale, e.g. after the queue was down or a worker was killed mid-build. Returns how many were
+    """Periodic (Celery beat, every 30 s) and whenever a worker connects to the broker
+    (`config.celery.RecoverWhenConnected`): build every plan still marked stale, e.g. after the queue was down or a worker was killed mid-build. Returns how many were
     built; a plan whose build failed says why on its page and is tried again next time."""
     built, failed = plans.rebuild_stale_plans()
     for system_id, template_id, stage, error in failed:
@@ -69,14 +67,7 @@ def render_paper_task(render_id):
 
 @shared_task(ignore_result=True)
 def render_watchdog():
-    """Periodic (Celery beat, every 30 s) and when a worker starts: queue again the renders that
-    waited for the queue or were lost with a worker; fail those waiting for an hour."""
+    """Periodic (Celery beat, every 30 s) and whenever a worker connects to the broker: queue again
+    the renders that waited for the queue or were lost with a worker; fail those waiting an hour."""
     queued, failed = papers.paper_renders_recover()
     return {"queued": queued, "failed": failed}
-
-
-@worker_ready.connect
-def recover_when_a_worker_starts(sender=None, **kwargs):
-    """A worker has started (after a deploy, a crash or an outage): pick up at once what waited
-    for it rather than at the next beat."""
-    return queue.recover()

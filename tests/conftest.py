@@ -1,10 +1,13 @@
-"""Shared fixtures: the real Celery worker, headless Chromium, and the accessibility scan."""
+"""Shared fixtures: real Celery workers (a thread, or processes), the suite's Redis, headless
+Chromium, and the accessibility scan."""
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 from config.celery import app
 from tests import factories
-from tests.services import CHROMIUM, TIERS
+from tests.services import CHROMIUM, SERVERS, TIERS, WorkerProcess, process_env
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,6 +31,49 @@ def celery_worker(transactional_db):
             yield worker
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def sending():
+    """The app sends tasks to Redis, as in production (the suite runs them eagerly otherwise)."""
+    app.conf.task_always_eager = False
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def workers(transactional_db, tmp_path):
+    """Start real worker processes on this test's database; all are killed at the end, before
+    the database is emptied."""
+    if not TIERS["postgres"]:
+        pytest.skip("worker processes need the PostgreSQL tier")
+    env = process_env(
+        DATABASE_URL=SERVERS["postgres"].url(connection.settings_dict["NAME"]),
+        MEDIA_ROOT=str(django_settings.MEDIA_ROOT),
+    )
+    started = []
+
+    def start(**extra):
+        worker = WorkerProcess(tmp_path / f"worker-{len(started) + 1}.log", {**env, **extra})
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def suite_redis():
+    """The suite's Redis, which the test may stop; running again on its port afterwards."""
+    server = SERVERS["redis"]
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    yield server
+    if not server.running:
+        server.start()
 
 
 @pytest.fixture(scope="session")

@@ -4,22 +4,34 @@ Loaded as a plugin (`-p tests.services` in pytest.ini) so that its hook runs bef
 imports the settings: it starts the servers in a temporary directory on free ports and exports
 DATABASE_URL and CELERY_BROKER_URL. A tier whose program is missing is skipped with one loud line,
 unless CI is set, in which case the run fails.
+
+The fault tests (tests/faults/) use the rest: the suite's Redis stopped and started again on its
+port (`SERVERS`), a second PostgreSQL cluster of their own, and Celery workers as processes
+(`WorkerProcess`) that can be SIGKILLed.
 """
 
 import glob
 import os
 import pwd
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
 TIERS = {"postgres": False, "redis": False, "chromium": False}
+# The suite's servers, which the fault tests stop and start (None when the tier is skipped).
+SERVERS = {"postgres": None, "redis": None}
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 
 def in_ci():
@@ -67,100 +79,226 @@ def as_server_user(command):
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-def start_postgres(root, cleanups):
+class PostgresServer:
+    """A throwaway PostgreSQL cluster in `root`, on a free port, that a test may stop and start."""
+
+    def __init__(self, root, bindir):
+        self.root = root
+        self.bindir = bindir
+        self.datadir = os.path.join(root, "pgdata")
+        self.port = free_port()
+
+    def _run(self, program, *args):
+        subprocess.run(
+            as_server_user([os.path.join(self.bindir, program), *args]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def create(self):
+        os.makedirs(self.datadir)
+        if os.geteuid() == 0:
+            server_user = pwd.getpwnam("postgres")
+            os.chown(self.root, server_user.pw_uid, server_user.pw_gid)
+            os.chown(self.datadir, server_user.pw_uid, server_user.pw_gid)
+        self._run(
+            "initdb",
+            "-D",
+            self.datadir,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        return self
+
+    def start(self):
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            self.datadir,
+            "-o",
+            options,
+            "-l",
+            os.path.join(self.root, "postgres.log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self):
+        """Stop at once, as a crash or a lost network would (clients see their connection drop)."""
+        subprocess.run(
+            as_server_user(
+                [os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-m", "immediate", "stop"]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def url(self, name="planning"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+
+def postgres_server(root, cleanups):
+    """A PostgreSQL cluster in `root`, stopped by `cleanups`; None (said loudly) if it cannot run."""
     bindir = postgres_bindir()
     if not bindir:
         missing_tier("PostgreSQL", "initdb not found (apt-get install postgresql)")
         return None
     if os.geteuid() == 0:
         try:
-            server_user = pwd.getpwnam("postgres")
+            pwd.getpwnam("postgres")
         except KeyError:
             missing_tier("PostgreSQL", "running as root and there is no postgres user")
             return None
-    datadir = os.path.join(root, "pgdata")
-    os.makedirs(datadir)
-    if os.geteuid() == 0:
-        os.chown(root, server_user.pw_uid, server_user.pw_gid)
-        os.chown(datadir, server_user.pw_uid, server_user.pw_gid)
-    port = free_port()
+    server = PostgresServer(root, bindir).create()
+    server.start()
+    cleanups.append(server.stop)
+    return server
 
-    def run(program, *args):
-        subprocess.run(
-            as_server_user([os.path.join(bindir, program), *args]),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
 
-    run(
-        "initdb",
-        "-D",
-        datadir,
-        "-U",
-        "postgres",
-        "-A",
-        "trust",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-sync",
-    )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-    )
-    run(
-        "pg_ctl",
-        "-D",
-        datadir,
-        "-o",
-        options,
-        "-l",
-        os.path.join(root, "postgres.log"),
-        "-w",
-        "start",
-    )
-    cleanups.append(
-        lambda: subprocess.run(
-            as_server_user(
-                [os.path.join(bindir, "pg_ctl"), "-D", datadir, "-m", "immediate", "stop"]
-            ),
+class RedisServer:
+    """A throwaway Redis on a fixed free port; the fault tests stop it and start it again there."""
+
+    def __init__(self, root, program):
+        self.root = root
+        self.program = program
+        self.port = free_port()
+        self.process = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.program,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.root,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    )
-    return f"postgres://postgres@127.0.0.1:{port}/planning"
+        wait_for_port(self.port)
+
+    def stop(self):
+        """Gone at once, as a crashed Redis is: what it held is lost (it keeps nothing on disk)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    @property
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+
+def start_postgres(root, cleanups):
+    """The URL of a new PostgreSQL's `planning` database, or None (bench/plan_latency.py)."""
+    server = postgres_server(root, cleanups)
+    return server.url() if server else None
 
 
 def start_redis(root, cleanups):
-    server = shutil.which("redis-server")
-    if not server:
+    """The URL of a new Redis, or None (bench/plan_latency.py)."""
+    server = redis_server(root, cleanups)
+    return server.url if server else None
+
+
+def redis_server(root, cleanups):
+    """A Redis in `root`, stopped by `cleanups`; None (said loudly) if it is not installed."""
+    program = shutil.which("redis-server")
+    if not program:
         missing_tier(
             "Redis and the Celery worker", "redis-server not found (apt-get install redis-server)"
         )
         return None
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            root,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    cleanups.append(lambda: (process.terminate(), process.wait(timeout=10)))
-    wait_for_port(port)
-    return f"redis://127.0.0.1:{port}/0"
+    server = RedisServer(root, program)
+    server.start()
+    cleanups.append(server.stop)
+    return server
+
+
+def poll(condition, timeout, interval=0.1, message="the condition"):
+    """Call `condition` until it returns something true; that value, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} did not happen within {timeout} s")
+        time.sleep(interval)
+
+
+def process_env(**extra):
+    """The environment of a server process the test starts: this run's servers and settings."""
+    env = dict(os.environ)
+    env.update({"CELERY_TASK_ALWAYS_EAGER": "false", "PYTHONUNBUFFERED": "1"}, **extra)
+    return env
+
+
+class WorkerProcess:
+    """`celery -A config worker`, one process (solo pool), logging to a file the test can read."""
+
+    def __init__(self, log_path, env):
+        self.log_path = log_path
+        self.env = env
+        self.process = None
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        name = f"fault-{uuid.uuid4().hex[:8]}@%h"
+        self.process = subprocess.Popen(
+            [BIN / "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", name],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_for_log(r"@\S+ ready\.", timeout=timeout)
+        return self
+
+    def text(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def wait_for_log(self, pattern, timeout):
+        def seen():
+            if self.process.poll() is not None:
+                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.text()}")
+            return re.search(pattern, self.text())
+
+        try:
+            return poll(seen, timeout, message=f"worker log line {pattern!r}")
+        except pytest.fail.Exception:
+            print(self.text()[-5000:], file=sys.stderr)
+            raise
+
+    def kill(self):
+        """SIGKILL: no warm shutdown, nothing acknowledged or handed back."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+        self.log.close()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -195,13 +333,15 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
     early_config.add_cleanup(stop_all)
 
-    database_url = start_postgres(root, cleanups)
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
+    postgres = postgres_server(root, cleanups)
+    if postgres:
+        os.environ["DATABASE_URL"] = postgres.url()
+        SERVERS["postgres"] = postgres
         TIERS["postgres"] = True
-    broker_url = start_redis(root, cleanups)
-    if broker_url:
-        os.environ["CELERY_BROKER_URL"] = broker_url
+    redis = redis_server(root, cleanups)
+    if redis:
+        os.environ["CELERY_BROKER_URL"] = redis.url
+        SERVERS["redis"] = redis
         # Tasks run eagerly unless a test starts the real worker (see the celery_worker fixture).
         os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
         TIERS["redis"] = True

@@ -1,40 +1,29 @@
 """Hardening the queue: with Redis down a request that queues work answers within a second and
 says what will happen; a plan whose build fails does not stop the others; what waited for the
-queue is picked up when a worker starts."""
+queue is picked up each time a worker connects to the broker."""
 
 import time
 
 import pytest
-from celery import Celery
-from celery.signals import worker_ready
 
+from config.celery import RecoverWhenConnected
 from config.celery import app as main_app
 from submissions import queue, tasks
 from submissions.models import PaperRender, PlanState, SystemPlan
 from submissions.papers import services as papers
 from submissions.plans import services as plans
 from tests import factories
-from tests.services import free_port
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def redis_down(monkeypatch):
-    """The app as it is with Redis down: broker and result store at a port nothing listens on,
-    tasks sent (not run in this thread). Celery reads the URLs from the environment first."""
-    closed = f"redis://127.0.0.1:{free_port()}/0"
-    monkeypatch.setenv("CELERY_BROKER_URL", closed)
-    monkeypatch.setenv("CELERY_RESULT_BACKEND", closed)
-    down = Celery("redis-down", set_as_current=False)
-    down.config_from_object("django.conf:settings", namespace="CELERY")
-    down.conf.update(broker_url=closed, result_backend=closed, task_always_eager=False)
-    down.set_current()
-    try:
-        yield down
-    finally:
-        main_app.set_current()
-        down.close()
+def redis_down(sending, suite_redis):
+    """The suite's Redis stopped (started again after the test), the app sending tasks for real
+    (not running them in this thread)."""
+    suite_redis.stop()
+    yield
+    suite_redis.start()
 
 
 @pytest.fixture
@@ -56,6 +45,7 @@ def timed(call):
     return result, time.perf_counter() - started
 
 
+@pytest.mark.worker
 def test_requesting_a_plan_build_with_redis_down_answers_within_a_second(blmk, redis_down):
     system, templates, beds = blmk
 
@@ -71,6 +61,7 @@ def test_requesting_a_plan_build_with_redis_down_answers_within_a_second(blmk, r
     assert state.last_error == queue.PLAN_QUEUE_DOWN
 
 
+@pytest.mark.worker
 def test_requesting_a_render_with_redis_down_answers_within_a_second_and_waits_for_the_queue(
     redis_down, django_capture_on_commit_callbacks
 ):
@@ -91,6 +82,7 @@ def test_requesting_a_render_with_redis_down_answers_within_a_second_and_waits_f
     assert "must be restarted" not in render.error
 
 
+@pytest.mark.worker
 def test_the_render_watchdog_with_redis_still_down_leaves_renders_waiting(redis_down):
     paper = factories.paper(factories.bedfordshire(), blocks=["timetable"])
     render = PaperRender.objects.create(paper=paper, number=1, error=queue.RENDER_QUEUE_DOWN)
@@ -102,8 +94,11 @@ def test_the_render_watchdog_with_redis_still_down_leaves_renders_waiting(redis_
     assert render.status == "rendering" and render.error == queue.RENDER_QUEUE_DOWN
 
 
-def test_a_worker_starting_with_redis_down_does_not_fail(redis_down):
-    assert tasks.recover_when_a_worker_starts(sender=None) == []
+@pytest.mark.worker
+def test_the_recovery_with_redis_down_queues_nothing_and_does_not_fail(redis_down):
+    queued, seconds = timed(queue.recover)
+
+    assert queued == [] and seconds < 1, seconds
 
 
 def test_tasks_other_than_ping_never_touch_the_result_store():
@@ -154,14 +149,14 @@ def test_a_build_that_fails_says_why_on_the_plan(blmk, monkeypatch):
     assert state.last_error == "The plan could not be built: RuntimeError: no room"
 
 
-def test_a_worker_starting_builds_stale_plans_and_renders_what_waited_for_the_queue(blmk, fast_pdf):
+def test_the_recovery_builds_stale_plans_and_renders_what_waited_for_the_queue(blmk, fast_pdf):
     system, templates, beds = blmk
     PlanState.objects.create(system=system, template=templates["activity"], stage="draft")
     paper = factories.paper(beds, blocks=["timetable"])
     waited = PaperRender.objects.create(paper=paper, number=1, error=queue.RENDER_QUEUE_DOWN)
 
-    # What Celery calls when a worker is ready (here the tasks run eagerly, in this thread).
-    assert tasks.recover_when_a_worker_starts(sender=None) == [
+    # What a worker queues when it connects (here the tasks run eagerly, in this thread).
+    assert queue.recover() == [
         queue.REBUILD_STALE_PLANS,
         queue.RENDER_WATCHDOG,
     ]
@@ -171,11 +166,14 @@ def test_a_worker_starting_builds_stale_plans_and_renders_what_waited_for_the_qu
     assert waited.status == "ready" and waited.error == ""
 
 
-def test_the_recovery_runs_when_celery_says_a_worker_is_ready(monkeypatch):
+def test_a_worker_queues_the_recovery_each_time_its_consumer_connects(monkeypatch):
+    # Celery starts a consumer's steps when the worker starts and again after each reconnection
+    # (tests/faults/test_redis_down.py watches a real worker do it).
+    assert RecoverWhenConnected in main_app.steps["consumer"]
     calls = []
     monkeypatch.setattr(queue, "recover", lambda: calls.append("recover") or [])
 
-    worker_ready.send(sender=None)
+    RecoverWhenConnected(parent=None).start(consumer=None)
 
     assert calls == ["recover"]
 

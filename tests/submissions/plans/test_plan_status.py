@@ -109,7 +109,7 @@ def test_a_build_the_queue_lost_waits_for_the_periodic_rebuild(client, blmk, lea
     state_of(blmk).update(
         is_stale=True,
         scheduled_until=None,
-        last_error="The task queue could not be reached; the plan will be rebuilt shortly.",
+        last_error=queue.PLAN_QUEUE_DOWN,
     )
     body = status(client, lead, plan_url)
     assert body["build"] == "waiting" and body["error"].startswith("The task queue")
