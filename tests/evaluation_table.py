@@ -382,23 +382,54 @@ CASES = [
         },
     },
     {
-        "name": "sixteen significant digits: exact decimals, where floats would round up to a trillion",
-        "typed": {"gps.baseline": "999,999,999,999.9949", "nurses.planned": "0.0001"},
+        "name": "fifteen significant digits, the most a cell holds: exact decimals, not floats",
+        "typed": {"gps.baseline": "99,999,999,999.9949", "nurses.planned": "0.0001"},
         "values": {
             "gps.change": None,
             "nurses.change": None,
-            "staff_total.baseline": "999999999999.9949",
+            "staff_total.baseline": "99999999999.9949",
             "staff_total.planned": "0.0001",
-            "staff_total.change": "-999999999999.9948",
-            "staff_total.change_pct": "-99.99999999999999",
+            "staff_total.change": "-99999999999.9948",
+            "staff_total.change_pct": "-99.99999999999989999999999999",
         },
         "shown": {
-            "gps.baseline": "999,999,999,999.9949",
+            "gps.baseline": "99,999,999,999.9949",
             "nurses.planned": "0.0001",
-            "staff_total.baseline": "999,999,999,999.99",
+            "staff_total.baseline": "99,999,999,999.99",
             "staff_total.planned": "0.00",
-            "staff_total.change": "-999,999,999,999.99",
+            "staff_total.change": "-99,999,999,999.99",
             "staff_total.change_pct": "-100.0",
+        },
+    },
+    {
+        # A sixteenth digit would not come back from SQLite as typed (it keeps 15), so it is
+        # refused while typing and on save, at the same boundary either side of zero.
+        "name": "a cell is at most 99,999,999,999.9999 either side of zero",
+        "typed": {
+            "gps.baseline": "99,999,999,999.9999",
+            "gps.planned": "100,000,000,000",
+            "nurses.baseline": "999,999,999,999.9949",
+            "a.forecast": "-99,999,999,999.9999",
+            "b.forecast": "(100000000000)",
+        },
+        "invalid": ["gps.planned", "nurses.baseline", "b.forecast"],
+        "values": {
+            "gps.baseline": "99999999999.9999",
+            "gps.planned": None,
+            "nurses.baseline": None,
+            "a.forecast": "-99999999999.9999",
+            "b.forecast": None,
+            "total.forecast": "-99999999999.9999",
+            "net.forecast": "-99999999999.9999",
+            "staff_total.baseline": "99999999999.9999",
+        },
+        "shown": {
+            "gps.baseline": "99,999,999,999.9999",
+            "gps.planned": "100,000,000,000",
+            "nurses.baseline": "999,999,999,999.9949",
+            "a.forecast": "-99,999,999,999.9999",
+            "b.forecast": "(100000000000)",
+            "staff_total.baseline": "100,000,000,000.00",  # WTE to 2 places, half up
         },
     },
     {

@@ -46,8 +46,10 @@ const ANNOUNCE_AFTER_MS = 800;
  * Numbers people type
  * --------------------------------------------------------------------------------------------- */
 
-// The same limits and syntax as evaluation.py `parse_cell`, so a cell marked valid here is accepted on save.
-const LIMIT = 1e12;
+// The same limits and syntax as evaluation.py `parse_cell`, so a cell marked valid here is accepted on save:
+// at most 99,999,999,999.9999 either side of zero (15 significant digits, which both databases and
+// a JavaScript number hold exactly).
+const LIMIT = 1e11;
 const MAX_DECIMAL_PLACES = 4;
 // Also rules out NaN and Infinity, which Decimal would otherwise accept.
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;

@@ -188,6 +188,12 @@ class PaperRender(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker took the render and began making the PDF; empty while it waits "
+        "in the queue. Only one worker can take it (papers/services.py: paper_render_run).",
+    )
     generated_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
 

@@ -4,8 +4,11 @@ import datetime
 import logging
 import time
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from submissions import queue
@@ -16,10 +19,14 @@ from .rendering import render_pdf
 log = logging.getLogger(__name__)
 
 RENDER_STUCK_AFTER = datetime.timedelta(seconds=30)
-"""A render still waiting this long after it was asked for is queued again by the watchdog (a
-render takes a few seconds; a worker killed mid-render, or a message lost, leaves it waiting).
-With the watchdog every 30 s, such a render is picked up within a minute of a worker being back;
-a duplicate is harmless (a finished render is kept)."""
+"""A render that no worker has started this long after it was asked for is queued again by the
+watchdog (its message was lost, or waits behind a worker that died). With the watchdog every 30 s,
+such a render is picked up within a minute of a worker being back; a duplicate message is harmless,
+since only one worker can start a render (`paper_render_run`) and a finished one is kept."""
+
+RENDER_DEATH_MARGIN = datetime.timedelta(seconds=15)
+"""Added to the longest a render task can run: a render started longer ago than that and still not
+finished had its worker die under it."""
 
 RENDER_GIVE_UP_AFTER = datetime.timedelta(hours=1)
 """A render still waiting this long is marked failed, so the page stops saying "Rendering"."""
@@ -72,20 +79,46 @@ def _failed(render, error, hint=""):
     return render
 
 
+def render_presumed_dead_after():
+    """How long after it started a render still not finished is taken to have lost its worker:
+    the task's hard time limit (CELERY_TASK_TIME_LIMIT) or, without one, the broker's visibility
+    timeout (past which the queue itself hands the task to another worker), plus a margin. A
+    render running for less than this is never started a second time."""
+    limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", None) or getattr(
+        settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}
+    ).get("visibility_timeout", 3600)
+    return datetime.timedelta(seconds=limit) + RENDER_DEATH_MARGIN
+
+
+def _claim(render_id, now):
+    """Take the render for this worker, in one conditional UPDATE: only a render that is waiting
+    (never started, or started by a worker that died) can be taken, so two workers given the same
+    render (a redelivered message, the watchdog's second message) never both make it."""
+    return PaperRender.objects.filter(
+        Q(started_at__isnull=True) | Q(started_at__lt=now - render_presumed_dead_after()),
+        pk=render_id,
+        status=PaperRender.Status.RENDERING,
+    ).update(started_at=now, error="")
+
+
 def paper_render_run(render_id):
-    """What the task does: render and store the PDF, or record why it failed."""
+    """What the task does: take the render, then render and store the PDF or record why it failed.
+    A render that is finished, failed, or being made by another worker is returned as it is."""
+    claimed = _claim(render_id, timezone.now())
     render = PaperRender.objects.select_related(
         "paper__round", "paper__organisation", "paper__system"
     ).get(pk=render_id)
-    if render.status == PaperRender.Status.READY:
-        return render  # a redelivered task: already done
+    if not claimed:
+        return render
     started = time.perf_counter()
     generated_at = timezone.now()
     try:
         pdf, digest = render_pdf(render.paper, number=render.number, generated_at=generated_at)
     except Exception as error:
         hint = ""
-        if isinstance(error, OSError) and "pango" in str(error).lower():
+        if isinstance(error, SoftTimeLimitExceeded):
+            hint = " It took longer than a render may take: shorten the paper's text and try again."
+        elif isinstance(error, OSError) and "pango" in str(error).lower():
             hint = " The server needs Pango for PDFs: apt-get install libpango-1.0-0 libpangoft2-1.0-0."
         return _failed(render, error, hint)
     try:
@@ -104,18 +137,24 @@ def paper_render_run(render_id):
 
 
 def paper_renders_recover(*, now=None):
-    """The render watchdog (beat, and when a worker starts): queue again every render still
-    waiting because the queue was down, or for longer than RENDER_STUCK_AFTER (its worker was
-    killed, its message lost; a render is idempotent); mark failed those waiting longer than
-    RENDER_GIVE_UP_AFTER. Returns (queued again, marked failed)."""
+    """The render watchdog (beat, and when a worker starts): queue again every render no worker is
+    making, that is, one never started that waited because the queue was down or for longer than
+    RENDER_STUCK_AFTER (its message lost), or one started so long ago that its worker must have
+    died (`render_presumed_dead_after`); a render a worker is making is left to it. Mark failed
+    those of them asked for longer than RENDER_GIVE_UP_AFTER ago. Returns (queued again, marked
+    failed)."""
     now = now or timezone.now()
     waiting = PaperRender.objects.filter(status=PaperRender.Status.RENDERING)
-    failed = waiting.filter(requested_at__lt=now - RENDER_GIVE_UP_AFTER).update(
+    nobody_on_it = waiting.filter(
+        Q(started_at__isnull=True) | Q(started_at__lt=now - render_presumed_dead_after())
+    )
+    failed = nobody_on_it.filter(requested_at__lt=now - RENDER_GIVE_UP_AFTER).update(
         status=PaperRender.Status.FAILED, error=RENDER_GAVE_UP
     )
     stuck = list(
-        waiting.filter(requested_at__lt=now - RENDER_STUCK_AFTER)
-        | waiting.filter(error=queue.RENDER_QUEUE_DOWN)
+        nobody_on_it.filter(
+            Q(requested_at__lt=now - RENDER_STUCK_AFTER) | Q(error=queue.RENDER_QUEUE_DOWN)
+        )
     )
     queued = 0
     for render in stuck:

@@ -176,8 +176,13 @@ def _evaluate_blank_as_blank(formula, parts):
 
 # Checks -------------------------------------------------------------------------------------------
 
-LIMIT = Decimal(10) ** 12
+# What a cell holds: at most 11 digits before the point and 4 after, 15 significant digits in all,
+# which is what both databases store exactly. SQLite (the embedded default) keeps a decimal as a
+# double and Django reads it back to 15 significant digits: 123456789012.3456 would come back as
+# 123456789012.3460, and 999999999999.9999 as 1000000000000, which no longer fits the field.
+LIMIT = Decimal(10) ** 11
 MAX_DECIMAL_PLACES = 4
+LARGEST = LIMIT - Decimal(10) ** -MAX_DECIMAL_PLACES  # 99,999,999,999.9999
 # ASCII digits only: `\d` would also match '１', '١' and '𝟏', which Decimal reads as 1.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 EXCERPT_LENGTH = 40
@@ -213,8 +218,10 @@ def parse_cell(raw, *, allow_negative=True, label="This cell"):
     """Read what a person typed: '1,234', '(1,234)', '£1,234', '2.5%'. Returns (value, error).
 
     Only the digits 0 to 9 are read (as static/js/grid.js does): '１２３' or '١٢٣' is refused, not
-    stored as 123. A number of any size or exponent ('1e1000000') is refused with a message, never
-    an exception; a message quotes at most `EXCERPT_LENGTH` characters of what was typed."""
+    stored as 123. A number is at most 99,999,999,999.9999 either side of zero, with at most 4
+    decimal places, so that it comes back from either database exactly as typed (`LIMIT`); one of
+    any other size or exponent ('1e1000000') is refused with a message, never an exception; a
+    message quotes at most `EXCERPT_LENGTH` characters of what was typed."""
     text = (raw or "").strip()
     if not text:
         return None, None
@@ -237,12 +244,13 @@ def parse_cell(raw, *, allow_negative=True, label="This cell"):
         # An exponent too large for Decimal itself ('1e99999999999999999999') lands here.
         if "e-" in cleaned.lower():
             return None, f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places"
-        return None, f"{label} must be less than 1,000,000,000,000 (it is {shown})"
+        negative = cleaned.startswith("-") != negative_brackets
+        return None, _out_of_range(label, shown, negative, allow_negative)
     if negative_brackets:
         value = value.copy_negate()  # exact: `-value` rounds, and overflows past Emax
     # copy_abs and comparisons are exact and never overflow, whatever the exponent ('1e1000000').
     if value.copy_abs() >= LIMIT:
-        return None, f"{label} must be less than 1,000,000,000,000 (it is {shown})"
+        return None, _out_of_range(label, shown, value.is_signed(), allow_negative)
     if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
         return None, f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places"
     if value < 0 and not allow_negative:
@@ -250,6 +258,14 @@ def parse_cell(raw, *, allow_negative=True, label="This cell"):
     if value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     return value, None
+
+
+def _out_of_range(label, shown, negative, allow_negative):
+    if negative and not allow_negative:
+        return f"{label} cannot be negative"
+    if negative:
+        return f"{label} is too far below zero: it can be at least -{LARGEST:,} (it is {shown})"
+    return f"{label} is too large: it can be at most {LARGEST:,} (it is {shown})"
 
 
 def parse_typed(grid, raw_cells):

@@ -1,6 +1,8 @@
 """What the return pages show, as plain rows: built from selectors' results, with no queries and
 no HTTP, so each is tested on its own."""
 
+from dataclasses import replace
+
 from django.urls import reverse
 
 from planning.formulas import Formula
@@ -193,17 +195,40 @@ def _bases(code, formulas, names_of, seen=None):
     return bases
 
 
-def narrative_questions(grid, answers):
+# A refused answer or explanation is shown again as typed, so that it can be shortened, unless it
+# is more than this many times its limit (a pasted 5 MB file): then only its first `limit`
+# characters are shown, and the page says so. Never the whole of a huge text, never cut silently.
+SHOWN_AGAIN_TIMES_LIMIT = 10
+
+
+def shown_again(text, limit):
+    """What a text box shows of `text`: {"text", "cut"}, `cut` saying so when it shows only the
+    first `limit` characters of a huge text ("" otherwise)."""
+    text = text or ""
+    if len(text) > SHOWN_AGAIN_TIMES_LIMIT * limit:
+        cut = (
+            f"What you typed has {len(text):,} characters, too many to show again: the box shows "
+            f"its first {limit:,}."
+        )
+        return {"text": text[:limit], "cut": cut}
+    return {"text": text, "cut": ""}
+
+
+def narrative_questions(grid, answers, problems=()):
+    """Each narrative question with its answer (as typed, when a save was refused) and the error
+    about it, if any, shown next to its box."""
+    errors = {m.field: m for m in problems if m.field}
     return [
         {
             "section": s.section,
             "questions": [
                 {
                     "line": line,
+                    "id": f"answer-{line.code}",
                     "name": f"answer:{line.code}",
-                    # bounded: a refused 5 MB answer is not sent back whole
-                    "text": (answers.get(line.code) or "")[:ANSWER_MAX_LENGTH],
+                    "message": errors.get(f"answer-{line.code}"),
                     "max_length": ANSWER_MAX_LENGTH,
+                    **shown_again(answers.get(line.code), ANSWER_MAX_LENGTH),
                 }
                 for line in s.lines
             ],
@@ -212,17 +237,29 @@ def narrative_questions(grid, answers):
     ]
 
 
-def warning_fields(evaluation, explanations):
-    """Each warning with the field its explanation is typed in."""
+def warning_fields(evaluation, explanations, problems=()):
+    """Each warning with the field its explanation is typed in (as typed, when a save was refused),
+    and the error about that explanation, if any, shown next to it."""
+    errors = {m.key: m for m in problems if m.key and not m.line}
     return [
         {
             "message": w,
+            "id": f"explain-{number}",
             "name": f"explain:{w.key}",
-            "text": (explanations.get(w.key) or "")[:EXPLANATION_MAX_LENGTH],
+            "error": errors.get(w.key),
             "max_length": EXPLANATION_MAX_LENGTH,
+            **shown_again(explanations.get(w.key), EXPLANATION_MAX_LENGTH),
         }
-        for w in evaluation.warnings
+        for number, w in enumerate(evaluation.warnings, start=1)
     ]
+
+
+def error_summary(problems, evaluation, warnings):
+    """The errors listed at the top of the page, each linking to the field it is about: an
+    explanation's error links to that explanation's box (`warning_fields`)."""
+    boxes = {w["error"]: w["id"] for w in warnings if w["error"]}
+    linked = [replace(m, field=boxes[m]) if m in boxes else m for m in problems if m.is_error]
+    return linked + evaluation.errors
 
 
 def grid_definition(grid):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from planning.models import Round, Template
 from planning.selectors import round_current, round_get
+from submissions import queue
 from submissions.params import whole_number
 
 from . import presenters, selectors, services
@@ -74,6 +75,7 @@ def return_detail(request, year, ods, template, stage):
         return _render(request, ret, problems=invalid.messages, status=422)
     late = " It was submitted after its deadline, so it is marked late." if ret.is_late else ""
     messages.success(request, f"{ret.template.name} submitted.{late}")
+    _say_if_the_queue_is_down(request, ret)
     return redirect(return_url(ret))
 
 
@@ -120,7 +122,15 @@ def return_review(request, year, ods, template, stage):
         messages.error(request, stale.message)
         return _render(request, return_for(request, year, ods, template, stage), status=409)
     messages.success(request, f"{ret.organisation}'s {ret.template.name}: {_DONE[decision]}.")
+    _say_if_the_queue_is_down(request, ret)
     return redirect(return_url(ret))
+
+
+def _say_if_the_queue_is_down(request, ret):
+    """A change that the system plan must follow, made while the task queue is down, is saved;
+    the plan is rebuilt when the queue is back. Say so rather than let the plan lag in silence."""
+    if queue.plans_waiting_for_the_queue(ret=ret):
+        messages.info(request, queue.PLAN_QUEUE_DOWN)
 
 
 _DECISIONS = {"accept": "can_accept", "return": "can_send_back", "withdraw": "can_withdraw"}
@@ -222,10 +232,17 @@ def _render_conflict(request, stale, raw):
 def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
     """The data entry page: what was typed when re-showing a form (`raw`), else what is saved."""
     raw_cells = raw["raw_cells"] if raw else {}
-    typed = presenters.typed_from_raw(raw_cells) if raw else None
+    typed = None
+    if raw:
+        # As a save does: a cell the form did not send keeps its saved value (its warnings, and the
+        # boxes to explain them, stay on the page); one it sent counts as typed.
+        saved = selectors.typed_values(ret)
+        typed = {key: value for key, value in saved.items() if key not in raw_cells}
+        typed.update(presenters.typed_from_raw(raw_cells))
     evaluation = selectors.evaluation_of(ret, typed=typed)
     answers = raw["raw_answers"] if raw else selectors.answers(ret)
     explanations = raw["raw_explanations"] if raw else selectors.explanations(ret)
+    warnings = presenters.warning_fields(evaluation, explanations, problems)
     context = {
         "ret": ret,
         "round": ret.template.round,
@@ -235,9 +252,9 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
             problems=problems,
             conflict_cells=conflict["both"] if conflict else frozenset(),
         ),
-        "narratives": presenters.narrative_questions(evaluation.grid, answers),
-        "summary": [m for m in problems if m.is_error] + evaluation.errors,
-        "warnings": presenters.warning_fields(evaluation, explanations),
+        "narratives": presenters.narrative_questions(evaluation.grid, answers, problems),
+        "summary": presenters.error_summary(problems, evaluation, warnings),
+        "warnings": warnings,
         "conflict": conflict,
         "definition": presenters.grid_definition(evaluation.grid),
         "deadline": selectors.submission_deadline(ret=ret),

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from submissions.formatting import neutralise
+from submissions.returns.evaluation import LARGEST
 
 META_SHEET = "_meta"
 HEADER_ROW = 4
@@ -155,8 +156,8 @@ def _grid_sheet(sheet, ret, grid, s, values):
                     validations[key] = DataValidation(
                         type="decimal",
                         operator="between",
-                        formula1="-999999999999" if negative else "0",
-                        formula2="999999999999",
+                        formula1=f"-{LARGEST}" if negative else "0",
+                        formula2=str(LARGEST),
                         showErrorMessage=True,
                         errorTitle="Not a number",
                         error="Enter a number" + ("" if negative else " of 0 or more") + ".",

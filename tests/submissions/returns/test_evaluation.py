@@ -277,7 +277,7 @@ def test_typed_total_that_does_not_equal_its_parts_is_an_error(grids):
         ("2.5%", Decimal("2.5")),
         ("£ 6,100", Decimal(6100)),
         (" ", None),
-        ("999999999999.9999", Decimal("999999999999.9999")),
+        ("99999999999.9999", Decimal("99999999999.9999")),
     ],
 )
 def test_parse_cell_reads_what_people_type(raw, expected):
@@ -291,8 +291,8 @@ def test_parse_cell_reads_what_people_type(raw, expected):
         ("NaN", "not 'NaN'"),
         ("Infinity", "not 'Infinity'"),
         ("-inf", "not '-inf'"),
-        ("1e12", "less than 1,000,000,000,000"),
-        ("-1000000000000", "less than"),
+        ("1e11", "too large: it can be at most 99,999,999,999.9999"),
+        ("-100000000000", "too far below zero: it can be at least -99,999,999,999.9999"),
         ("1.23456", "at most 4 decimal places"),
         ("1,2,3.4.5", "is not a number"),
     ],

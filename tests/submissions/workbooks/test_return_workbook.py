@@ -179,6 +179,8 @@ def test_input_cells_are_unlocked_with_numeric_validation_and_totals_are_locked_
     assert typed.value == 94810
     validated = [v for v in sheet.data_validations.dataValidation if typed.coordinate in v.sqref]
     assert validated and validated[0].type == "decimal"
+    # Excel refuses what the app would refuse: the cell limit, exact on every database.
+    assert validated[0].formula2 == "99999999999.9999"
     assert (
         sheet.column_dimensions["A"].hidden
         and workbook[writing.META_SHEET].sheet_state == "veryHidden"
