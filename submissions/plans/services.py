@@ -261,7 +261,9 @@ def _status_label(item):
 @transaction.atomic
 def plan_return_inputs(*, user, plan, organisation_ids, comment):
     """Send the named partners' submissions in a plan version back for amendment, with one
-    comment. Each must still be the submission the version holds."""
+    comment. Each must still be the submission the version holds. Returns the returns sent back
+    and those that were not, being no longer submitted (already sent back, or withdrawn); when
+    none could be sent back, nothing happened and the lead is told why."""
     if not can(user, "submissions.return_plan_inputs", plan):
         raise PermissionDenied("You cannot return these returns.")
     chosen = {int(pk) for pk in organisation_ids}
@@ -270,12 +272,14 @@ def plan_return_inputs(*, user, plan, organisation_ids, comment):
         raise PlanRefused("Choose the organisations to return", field="organisation")
     if not (comment or "").strip():
         raise PlanRefused("Say why the returns need amending", field="comment")
-    returned = []
+    returned, not_returned = [], []
     for item in inputs:
         ret = Return.objects.select_related("template__round", "organisation").get(
             pk=item["return_id"]
         )
-        if ret.status in (Return.Status.SUBMITTED, Return.Status.ACCEPTED):
+        if ret.status not in (Return.Status.SUBMITTED, Return.Status.ACCEPTED):
+            not_returned.append(ret)
+        else:
             try:
                 returned.append(
                     return_send_back(
@@ -287,4 +291,12 @@ def plan_return_inputs(*, user, plan, organisation_ids, comment):
                 )
             except StaleDecision as stale:
                 raise PlanRefused(f"{ret.organisation}: {stale.message}") from None
-    return returned
+    if not returned:
+        raise PlanRefused(f"Nothing was returned: {no_longer_submitted(not_returned)}.")
+    return returned, not_returned
+
+
+def no_longer_submitted(returns):
+    """Names the returns a lead chose that were already sent back or withdrawn."""
+    names = ", ".join(f"{r.organisation.name}'s {r.template.name} return" for r in returns)
+    return f"{names} {'is' if len(returns) == 1 else 'are'} no longer submitted"

@@ -231,7 +231,7 @@ def plan_return_inputs(request, code, year, template, stage):
     if plan is None:
         raise PermissionDenied
     try:
-        returned = services.plan_return_inputs(
+        returned, not_returned = services.plan_return_inputs(
             user=request.user,
             plan=plan,
             # Only ids: "abc" (or a huge number) names no organisation, and is left out.
@@ -245,6 +245,8 @@ def plan_return_inputs(request, code, year, template, stage):
     else:
         names = ", ".join(r.organisation.name for r in returned)
         messages.success(request, f"Returned for amendment: {names}.")
+        if not_returned:
+            messages.info(request, f"Not returned: {services.no_longer_submitted(not_returned)}.")
     return redirect(plan_url(system, template, stage))
 
 

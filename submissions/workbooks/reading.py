@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from openpyxl import load_workbook
 
-from submissions.formatting import format_value
+from submissions.formatting import FORMULA_START, format_value
+from submissions.models.returns import ANSWER_MAX_LENGTH
 from submissions.returns.evaluation import Message, check_typed_derived, parse_cell
 
 from .writing import CODE_ROW, FIRST_COLUMN, FIRST_ROW, META_SHEET
@@ -161,7 +162,7 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers, changed_since=
         computed = grid.compute({k: v for k, v in parsed.items() if v is not None})
         for message in check_typed_derived(grid, typed_derived, computed):
             preview.errors.append(message)
-    _read_answers(workbook, grid, preview, saved_answers)
+    _read_answers(workbook, grid, preview, saved_answers, since)
     return preview
 
 
@@ -185,7 +186,9 @@ def _find_section(workbook, by_code, section):
     return None, {}, {}
 
 
-def _read_answers(workbook, grid, preview, saved):
+def _read_answers(workbook, grid, preview, saved, since):
+    """Narrative answers, as the cells: one the workbook holds as downloaded but a colleague has
+    changed since is kept as they saved it; one the workbook changes too is a conflict."""
     if "Narrative" not in workbook.sheetnames or not grid.narrative_sections:
         return
     sheet = workbook["Narrative"]
@@ -194,19 +197,44 @@ def _read_answers(workbook, grid, preview, saved):
         code = sheet.cell(row=r, column=1).value
         if code not in questions:
             continue
-        text = sheet.cell(row=r, column=3).value
-        text = "" if text is None else str(text).strip()
+        text = _unquoted(sheet.cell(row=r, column=3).value)
+        if len(text) > ANSWER_MAX_LENGTH:
+            preview.errors.append(
+                Message(
+                    "error",
+                    f"Narrative!C{r}: {questions[code].label}: the answer can be at most "
+                    f"{ANSWER_MAX_LENGTH:,} characters (it has {len(text):,})",
+                    code,
+                    field=f"answer-{code}",
+                )
+            )
+            continue
+        change = {
+            "ref": f"Narrative!C{r}",
+            "line": questions[code].label,
+            "column": "Answer",
+            "old": saved.get(code, ""),
+            "new": text,
+        }
+        later = since.get((code, None))
+        if later is not None and text == later["was"]:
+            if text != saved.get(code, ""):
+                preview.changes.append({**change, "kept": True, "by": later["by"]})
+            continue
         preview.raw_answers[code] = text
         if text != saved.get(code, ""):
-            preview.changes.append(
-                {
-                    "ref": f"Narrative!C{r}",
-                    "line": questions[code].label,
-                    "column": "Answer",
-                    "old": saved.get(code, ""),
-                    "new": text,
-                }
-            )
+            conflict = {"conflict": True, "by": later["by"]} if later else {}
+            preview.changes.append({**change, **conflict})
+
+
+def _unquoted(value):
+    """An answer as the planner wrote it: the download writes one starting like a formula (=, +,
+    -, @) with a leading ' so that Excel keeps it as text (`formatting.neutralise`); that ' is ours,
+    not theirs."""
+    text = "" if value is None else str(value).strip()
+    if text.startswith("'") and text[1:2] in FORMULA_START:
+        return text[1:]
+    return text
 
 
 def _quote(ref):

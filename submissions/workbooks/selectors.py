@@ -40,15 +40,19 @@ def upload_preview(ret, name, data):
 
 def _cells_changed_since(ret, version):
     """{(line, column): {"was": value at `version`, "by": who changed it last}} for the cells
-    others saved after `version`."""
+    others saved after `version`, and {(question, None): ...} for the narrative answers."""
     cells = {}
     if ret.pk is None:
         return cells  # a return not saved yet has no one else's changes
     for change in returns.changes_since(ret, version):  # oldest first
-        if change.kind != "value":
+        if change.kind == "value":
+            key = (change.line.code, change.column.code)
+            was = cells.get(key, {}).get("was", parse_cell(change.old)[0])
+        elif change.kind == "answer":
+            key = (change.line.code, None)  # a narrative answer
+            was = cells.get(key, {}).get("was", change.old)
+        else:
             continue
-        key = (change.line.code, change.column.code)
-        was = cells.get(key, {}).get("was", parse_cell(change.old)[0])
         who = change.user.get_full_name() or change.user.get_username() if change.user else ""
         cells[key] = {"was": was, "by": who}
     return cells

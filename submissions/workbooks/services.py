@@ -33,7 +33,14 @@ def upload_record(*, user, ret, filename, preview):
     )
 
 
+@transaction.atomic
 def upload_cancel(*, upload):
+    """Cancel a pending upload. Its row is locked first, like `upload_apply`'s, so a Cancel that
+    races an Apply waits for it and is told the upload was applied (AlreadyDealtWith) rather than
+    marking an applied upload cancelled."""
+    upload = Upload.objects.select_for_update(of=("self",)).get(pk=upload.pk)
+    if upload.status != Upload.Status.PENDING:
+        raise AlreadyDealtWith(upload.get_status_display().lower())
     upload.status = Upload.Status.CANCELLED
     upload.save(update_fields=["status"])
     return upload

@@ -99,8 +99,12 @@ def upload_confirm(request, year, ods, template, stage, pk):
     if record.status != Upload.Status.PENDING:
         messages.info(request, "That upload was already dealt with.")
     elif request.POST.get("decision") == "cancel":
-        services.upload_cancel(upload=record)
-        messages.info(request, "The upload was cancelled; the return is unchanged.")
+        try:
+            services.upload_cancel(upload=record)
+        except services.AlreadyDealtWith as done:
+            messages.info(request, f"That upload was already {done}.")
+        else:
+            messages.info(request, "The upload was cancelled; the return is unchanged.")
     else:
         _apply(request, ret, record)  # with problems, only the valid cells (the page says so)
     return redirect(return_url(ret))
