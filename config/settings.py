@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # Moves a signed-in session's idle timeout on (inside SessionMiddleware, which saves it).
     "config.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL character in any field is refused with a 400, before a view can try to store it.
+    "config.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # A database that cannot be reached gives the "service is busy" page (503), not a 500.

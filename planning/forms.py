@@ -8,6 +8,30 @@ from django import forms
 from .models import Membership, Milestone
 from .models.rounds import milestone_date_errors
 
+# Django's own message repeats what was posted ("Select a valid choice. <all of it> is not one of
+# the available choices"): a 100 kB value would come back whole.
+INVALID_CHOICE = "Select one of the options shown."
+
+
+class _Bounded:
+    """A widget that shows again at most its maxlength (or `limit`) of what was typed: a refused
+    120 kB title or date is not sent back whole."""
+
+    limit = None
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        limit = self.attrs.get("maxlength") or self.limit
+        return value[: int(limit)] if isinstance(value, str) and limit else value
+
+
+class BoundedTextInput(_Bounded, forms.TextInput):
+    pass
+
+
+class BoundedDateInput(_Bounded, forms.DateInput):
+    limit = 10  # 2019-12-31; the browser's date field sends no more
+
 
 class LocalMilestoneForm(forms.ModelForm):
     """A system's own milestone. The system and round come from the URL, not from this form."""
@@ -16,8 +40,10 @@ class LocalMilestoneForm(forms.ModelForm):
         model = Milestone
         fields = ["title", "date", "end_date", "date_note", "kind", "level", "stage"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "title": BoundedTextInput,
+            "date_note": BoundedTextInput,
+            "date": BoundedDateInput(attrs={"type": "date"}),
+            "end_date": BoundedDateInput(attrs={"type": "date"}),
             "kind": forms.RadioSelect,
             "level": forms.RadioSelect,
             "stage": forms.RadioSelect,
@@ -46,6 +72,9 @@ class LocalMilestoneForm(forms.ModelForm):
         self.round = round  # when given, its dates must be near the round's (Round.milestone_dates)
         self.fields["kind"].choices = Milestone.Kind.choices
         self.fields["stage"].choices = [("", "Not a submission")] + list(Milestone.Stage.choices)
+        for field in self.fields.values():
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = INVALID_CHOICE
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -16,16 +16,21 @@ from submissions.models.papers import (
 
 IMPLICATION_CHOICES = [("yes", "Yes"), ("no", "No"), ("na", "N/A")]
 EVIDENCED = ("[x]", "✓", "[✓]")
+# Django's own message repeats what was posted ("Select a valid choice. <all of it> is not one of
+# the available choices"): a 100 kB value would come back whole.
+INVALID_CHOICE = "Select one of the options shown."
 
 
 class _Bounded:
-    """A text widget that shows again at most its maxlength: a refused 2 MB section (or title) is
-    not sent back whole."""
+    """A widget that shows again at most its maxlength (or `limit`): a refused 2 MB section (or
+    title, or date) is not sent back whole."""
+
+    limit = None
 
     def format_value(self, value):
         value = super().format_value(value)
-        limit = self.attrs.get("maxlength")
-        return value[: int(limit)] if value and limit else value
+        limit = self.attrs.get("maxlength") or self.limit
+        return value[: int(limit)] if isinstance(value, str) and limit else value
 
 
 class BoundedTextarea(_Bounded, forms.Textarea):
@@ -34,6 +39,10 @@ class BoundedTextarea(_Bounded, forms.Textarea):
 
 class BoundedTextInput(_Bounded, forms.TextInput):
     pass
+
+
+class BoundedDateInput(_Bounded, forms.DateInput):
+    limit = 10  # 2019-12-31; the browser's date field sends no more
 
 
 _ONE_LINE = (
@@ -80,7 +89,7 @@ class PaperForm(forms.ModelForm):
         model = Paper
         fields = list(Paper.TEXT_FIELDS)
         widgets = {
-            "meeting_date": forms.DateInput(attrs={"type": "date"}),
+            "meeting_date": BoundedDateInput(attrs={"type": "date"}),
             "action_required": forms.RadioSelect,
             "purpose": BoundedTextarea(attrs={"rows": 3}),
             "key_risks": BoundedTextarea(attrs={"rows": 3}),
@@ -104,6 +113,9 @@ class PaperForm(forms.ModelForm):
                 initial=self.instance.implications.get(key, "na"),
                 widget=forms.RadioSelect,
             )
+        for field in self.fields.values():
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = INVALID_CHOICE
         if self.instance.pk:
             self.fields["blocks"].initial = self.instance.blocks
             self.fields["objectives_text"].initial = "\n".join(

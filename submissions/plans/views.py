@@ -169,7 +169,10 @@ def plan_approve(request, code, year, template, stage):
             services.plan_approve(
                 user=request.user,
                 plan=plan,
-                exceptions=request.POST.getlist("exception"),
+                # Only ids: an empty or non-numeric "exception" names no organisation.
+                exceptions=[
+                    pk for pk in request.POST.getlist("exception") if whole_number(pk) is not None
+                ],
                 note=request.POST.get("note", ""),
                 address=audit.address_of(request),
             )

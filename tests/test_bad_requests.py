@@ -1,0 +1,24 @@
+"""A request no view could store is refused in one place with a page that says why."""
+
+import pytest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "posted",
+    [{"username": "a\x00b", "password": "x"}, {"user\x00name": "someone", "password": "x"}],
+    ids=["in a value", "in a field name"],
+)
+def test_a_nul_character_is_refused_with_a_page_saying_nothing_was_saved(client, posted):
+    response = client.post("/login/", posted)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "NUL character" in page and "Nothing was saved" in page
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_the_address_is_refused_too(client):
+    response = client.get("/login/?next=/\x00")
+
+    assert response.status_code == 400
