@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench mutation clean
 
 $(VENV)/.installed: requirements.txt
 	@scripts/bootstrap-venv "$(PYTHON)" "$(VENV)"
@@ -41,6 +41,15 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/render_paper.py
 	$(PY) bench/build_system_plan.py
 	$(PY) bench/plan_latency.py
+
+# Mutation testing, by hand (slow; see docs/mutation.md). Narrow it with
+# `make mutation MUTANTS='planning.formulas.*'`; MUTATION_JOBS mutants run at once.
+# One at a time by default: the mutants share one test database, and two sessions block each
+# other on the same unique rows (the 2019 round).
+MUTATION_JOBS ?= 1
+mutation: $(VENV)/.installed-dev
+	@scripts/ensure-test-system-packages
+	$(PY) scripts/mutation --max-children $(MUTATION_JOBS) $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
