@@ -117,7 +117,7 @@ class Formula:
             if isinstance(node, ast.Call) and node.func.id in BLANK_AS_ZERO:
                 return
             if isinstance(node, ast.Name | ast.Attribute):
-                name = ast.unparse(node)
+                name = _reference(node)
                 if name not in names:
                     names.append(name)
                 return

@@ -697,12 +697,24 @@ RULE_CASES = [
         ],
     },
     {
-        "name": "performance: 94.95% reads 95.0% and meets the A&E standard; 100.1% is an error",
+        "name": "performance: a rate from its counts, 9,495 of 10,000 (94.95%) reads 95.0% and "
+        "meets the A&E standard, 91.94% does not meet RTT's; more seen than attended, or 100.1%, "
+        "is an error",
         "template": "performance",
-        "typed": {"ae_4_hours.q4": "94.95", "ae_4_hours.q1": "100.1", "rtt_18_weeks.q4": "91.94"},
+        "typed": {
+            "ae_within_4h.q4": "9,495",
+            "ae_attendances.q4": "10,000",
+            "ae_within_4h.q1": "101",
+            "ae_attendances.q1": "100",
+            "rtt_within_18w.q4": "9,194",
+            "rtt_incomplete.q4": "10,000",
+            "iapt_access.q1": "100.1",
+            "iapt_access.q4": "22",
+        },
         "messages": [
-            ("warning", "rtt_standard", "rtt_18_weeks.q4"),
-            ("error", "q1_at_most_100:ae_4_hours", "ae_4_hours.q1"),
+            ("error", "ae_counts_q1", "ae_within_4h.q1"),
+            ("warning", "rtt_standard", "rtt_18w_pct.q4"),
+            ("error", "q1_at_most_100:iapt_access", "iapt_access.q1"),
         ],
     },
     {
@@ -744,11 +756,11 @@ RULE_CASES = [
 ]
 
 
-def table_grid(rules=None):
-    """The server's TemplateGrid of TEMPLATE (with `rules`, RULES unless given), built from plain
-    objects without the database, as selectors.grid_for_template builds it from rows."""
+def table_grid(rules=None, template=None):
+    """The server's TemplateGrid of TEMPLATE (or `template`; with `rules`, RULES unless given),
+    built from plain objects without the database, as selectors.grid_for_template builds it."""
     sections, columns, lines = [], [], []
-    for pk, data in enumerate(TEMPLATE["sections"]):
+    for pk, data in enumerate((template or TEMPLATE)["sections"]):
         sections.append(SimpleNamespace(pk=pk, code=data["code"], is_narrative=False))
         columns += [
             SimpleNamespace(
@@ -775,3 +787,130 @@ def table_grid(rules=None):
         ]
     template = SimpleNamespace(rules=RULES if rules is None else rules)
     return TemplateGrid.build(template, sections, columns, lines)
+
+
+# Measures: lines computed from named cells, of another section (`total.budget`) or of another
+# template of the same return set (`qipp:total.gross`), as QIPP as % of allocation in the finance
+# plan. MEASURES_TEMPLATE is TEMPLATE with a section of them; each case of MEASURE_CASES gives, as
+# well as `typed`, `values` and `shown` (as CASES), `other`: the other templates' computed values
+# the page embeds, {template code: {"line.column": decimal text}}. A measure is blank when any cell
+# it is made from is blank (no QIPP plan is not 0% of allocation), except inside sum().
+# Checked against the server in tests/submissions/returns/test_measures.py and against grid.js in
+# tests/browser/test_measures_live.py.
+
+
+def _measure(code, formula, unit="%"):
+    return {
+        "code": code,
+        "label": code.replace("_", " ").capitalize(),
+        "unit": unit,
+        "formula": formula,
+        "allow_negative": True,
+    }
+
+
+MEASURES_TEMPLATE = {
+    "sections": [
+        *TEMPLATE["sections"],
+        {
+            "code": "measures",
+            "columns": [{"code": "value", "label": "Value", "unit": "", "formula": ""}],
+            "lines": [
+                _measure("qipp_pct", "qipp:total.gross / total.budget * 100"),
+                _measure("growth_pct", "(a.budget - a.forecast) / a.forecast * 100"),
+                _measure("qipp_less_a", "qipp:total.gross - a.budget", unit="£000"),
+                _measure("a_and_unidentified", "a.budget + sum(qipp:unidentified.gross)", "£000"),
+                _measure("staff_per_qipp", "staff_total.planned / qipp:total.gross", unit="WTE"),
+            ],
+        },
+        {
+            # A rate is a measure too: its numerator over its denominator, blank unless both are
+            # given (no patients seen within 4 hours typed is not a rate of 0%).
+            "code": "rates",
+            "columns": [
+                {"code": "q1", "label": "Q1", "unit": "", "formula": ""},
+                {"code": "q2", "label": "Q2", "unit": "", "formula": ""},
+            ],
+            "lines": [
+                {"code": "seen", "label": "Seen", "unit": "count", "formula": ""},
+                {"code": "attendances", "label": "Attendances", "unit": "count", "formula": ""},
+                _measure("rate", "seen / attendances * 100"),
+            ],
+        },
+    ]
+}
+
+MEASURES = {"qipp_pct", "growth_pct", "qipp_less_a", "a_and_unidentified", "staff_per_qipp", "rate"}
+
+MEASURE_CASES = [
+    {
+        "name": "Bedfordshire: QIPP 29,441 of an allocation of 681,172 is 4.32% (4.3 at 1 place)",
+        "typed": {"a.budget": "681,172", "a.forecast": "654,000"},
+        "other": {"qipp": {"total.gross": "29441", "unidentified.gross": "1000"}},
+        "values": {
+            "qipp_pct.value": "4.322109540615292466513597153",
+            "growth_pct.value": "4.154740061162079510703363914",
+            "qipp_less_a.value": "-651731",
+            "a_and_unidentified.value": "682172",
+        },
+        "shown": {
+            "qipp_pct.value": "4.3",
+            "growth_pct.value": "4.2",
+            "qipp_less_a.value": "-651,731",
+            "a_and_unidentified.value": "682,172",
+            "staff_per_qipp.value": "",
+        },
+    },
+    {
+        "name": "a rate from its counts: blank unless both are given, never 0% or an error",
+        "typed": {"seen.q1": "9,120", "attendances.q1": "9,600", "attendances.q2": "100"},
+        "other": {},
+        "values": {"rate.q1": "95", "rate.q2": None},
+        "shown": {"rate.q1": "95.0", "rate.q2": "", "seen.q2": ""},
+    },
+    {
+        "name": "a rate's numerator with no denominator, or a denominator of 0: blank",
+        "typed": {"seen.q1": "10", "seen.q2": "0", "attendances.q2": "0"},
+        "other": {},
+        "values": {"rate.q1": None, "rate.q2": None},
+        "shown": {"rate.q1": "", "rate.q2": ""},
+    },
+    {
+        "name": "no QIPP plan yet: every measure made from it is blank, not 0, sum() counts it as 0",
+        "typed": {"a.budget": "681,172", "a.forecast": "654,000", "gps.planned": "10"},
+        "other": {},
+        "values": {
+            "qipp_pct.value": None,
+            "growth_pct.value": "4.154740061162079510703363914",
+            "qipp_less_a.value": None,
+            "a_and_unidentified.value": "681172",
+            "staff_per_qipp.value": None,
+        },
+        "shown": {"qipp_pct.value": "", "a_and_unidentified.value": "681,172"},
+    },
+    {
+        "name": "a QIPP plan of 0 over a blank or zero allocation: nothing to divide by, blank",
+        "typed": {"b.budget": "0", "gps.planned": "2.5", "nurses.planned": "1"},
+        "other": {"qipp": {"total.gross": "0"}},
+        "values": {
+            "qipp_pct.value": None,
+            "growth_pct.value": None,
+            "qipp_less_a.value": None,
+            "a_and_unidentified.value": None,
+            "staff_per_qipp.value": None,
+        },
+        "shown": {"qipp_pct.value": "", "staff_per_qipp.value": ""},
+    },
+    {
+        "name": "a measure across sections and templates, at its unit's places (WTE 2)",
+        "typed": {"gps.planned": "2.5", "nurses.planned": "1", "a.budget": "3"},
+        "other": {"qipp": {"total.gross": "3"}},
+        "values": {
+            "qipp_pct.value": "100",
+            "qipp_less_a.value": "0",
+            "a_and_unidentified.value": "3",
+            "staff_per_qipp.value": "1.166666666666666666666666667",
+        },
+        "shown": {"staff_per_qipp.value": "1.17", "qipp_pct.value": "100.0"},
+    },
+]

@@ -15,6 +15,7 @@ class Template(models.Model):
         WORKFORCE = "workforce", "Workforce"
         PERFORMANCE = "performance", "Performance trajectories"
         NARRATIVE = "narrative", "Narrative"
+        PROVIDER_FINANCE = "provider_finance", "Provider finance"
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="templates")
     code = models.SlugField(max_length=40)
@@ -28,6 +29,12 @@ class Template(models.Model):
     rules = models.JSONField(default=list, blank=True, help_text="Checks, from the data file.")
     source = models.CharField(max_length=300, help_text="The data file this was loaded from.")
     order = models.PositiveSmallIntegerField(default=0)
+    control_total = models.CharField(
+        max_length=90,
+        blank=True,
+        help_text="The cell holding the organisation's control total (line.column), on finance "
+        "templates; empty on the others.",
+    )
 
     class Meta:
         ordering = ["round", "order", "name"]
@@ -119,6 +126,13 @@ class Line(models.Model):
     allow_negative = models.BooleanField(default=False)
     formula = models.CharField(
         max_length=500, blank=True, help_text="Empty for typed lines, e.g. 'gp_referrals + other'."
+    )
+    standard = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The national standard a rate is quoted against, e.g. 95 for A&E 4 hours.",
     )
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -10,6 +10,10 @@
  *   `parse_cell`, planning/formulas.py, submissions/formatting.py): decimal arithmetic as Python's
  *   decimal module does it, the same blanks (planning/templates_data/README.md) and the same
  *   rounding, half up at the unit's precision, so a figure reads the same while typing as after saving;
+ * - measures (a line whose formula names a cell, `total_income.budget`, or divides, a rate) update
+ *   too, across sections and from another template's figures (`qipp:total.gross`), read from the
+ *   `other_values` the server puts in the grid definition (the other returns' saved figures), so
+ *   QIPP as % of allocation moves as the allocation is typed;
  * - a derived cell left blank says why, under it and in its aria-describedby ("Blank: no forecast
  *   outturn yet", "Blank: nothing to compare with"), as presenters.blank_hints renders it;
  * - the template's rules are checked as people type (evaluation.check_rules, both sides of each
@@ -548,35 +552,102 @@ export function isComputedCell(compiled, line, column) {
   return Boolean(compiled.columns.get(column) || (compiled.lines.get(line) && compiled.summed.has(column)));
 }
 
+/** A name that points at one cell (`line.column`, `template:line.column`), as evaluation.is_cell_name. */
+export const isCellName = (name) => name.includes(".") || name.includes(":");
+
+/**
+ * A line formula that names a cell or divides (a rate) is a measure, blank when any part it needs
+ * is blank, not a total that counts a blank part as 0: as evaluation.is_measure.
+ */
+const isMeasure = (formula) => formula.source.includes("/") || formula.names.some(isCellName);
+
 /**
  * Every cell of a compiled section: `typed(line, column)` gives what was typed (a decimal, number
- * or numeric string, or null). Returns a Map cellKey -> decimal|null. First the totals of each
- * typed column (totals may use totals), then the derived columns of every line (derived columns
- * may use derived columns). A total line counts a blank part as 0 unless every part is blank; a
- * derived column is blank when any cell it is made from is blank (as TemplateGrid.compute).
+ * or numeric string, or null). Returns a Map cellKey -> decimal|null. Each cell is computed once,
+ * when first needed, as TemplateGrid.compute: a total line counts a blank part as 0 unless every
+ * part is blank; a derived column is blank when any cell it is made from is blank; a line whose
+ * formula names a cell (`total_income.budget`, `qipp:total.gross`) is a measure, blank when any
+ * cell it is made from is blank. `external(name, column)` gives a cell this section does not hold
+ * (another section's, or another template's): a decimal or null.
  */
-export function computeSection(compiled, typed) {
+export function computeSection(compiled, typed, external = () => null) {
+  const at = sectionCells(compiled, typed, external);
   const values = new Map();
-  const lineCodes = [...compiled.lines.keys()];
-  const typedColumns = [...compiled.columns].filter(([, formula]) => !formula).map(([code]) => code);
-  const derivedColumns = [...compiled.columns].filter(([, formula]) => formula).map(([code]) => code);
-
-  for (const column of typedColumns) {
-    const sums = compiled.summed.has(column);
-    const lineValue = memoised((line, self) => {
-      const formula = sums ? compiled.lines.get(line) : null;
-      return formula ? evaluateBlankAsZero(formula, self) : toDecimal(typed(line, column));
-    });
-    for (const line of lineCodes) values.set(cellKey(line, column), lineValue(line));
-  }
-  for (const line of lineCodes) {
-    const columnValue = memoised((column, self) => {
-      const formula = compiled.columns.get(column);
-      return formula ? formula.evaluate(self) : values.get(cellKey(line, column)) ?? null;
-    });
-    for (const column of derivedColumns) values.set(cellKey(line, column), columnValue(column));
+  for (const line of compiled.lines.keys()) {
+    for (const column of compiled.columns.keys()) values.set(cellKey(line, column), at(line, column));
   }
   return values;
+}
+
+/** `at(line, column)`, the value of one cell of a section, computed (once) when first asked for. */
+function sectionCells(compiled, typed, external) {
+  const keys = new Map();
+  const at = (line, column) => {
+    if (!compiled.lines.has(line) || !compiled.columns.has(column)) return null;
+    const key = cellKey(line, column);
+    if (!keys.has(key)) keys.set(key, [line, column]);
+    return cell(key);
+  };
+  const named = (name, column) => {
+    if (name.includes(":")) return toDecimal(external(name, column));
+    const dot = name.indexOf(".");
+    const [line, other] = [name.slice(0, dot), name.slice(dot + 1)];
+    if (compiled.lines.has(line)) return at(line, other);
+    return toDecimal(external(name, column));
+  };
+  const cell = memoised((key) => {
+    const [line, column] = keys.get(key);
+    const columnFormula = compiled.columns.get(column);
+    if (columnFormula) {
+      return columnFormula.evaluate((name) => (isCellName(name) ? named(name, column) : at(line, name)));
+    }
+    const lineFormula = compiled.summed.has(column) ? compiled.lines.get(line) : null;
+    if (!lineFormula) return toDecimal(typed(line, column));
+    const lookup = (name) => (isCellName(name) ? named(name, column) : at(name, column));
+    return isMeasure(lineFormula) ? lineFormula.evaluate(lookup) : evaluateBlankAsZero(lineFormula, lookup);
+  });
+  return at;
+}
+
+/**
+ * The cells of a whole grid, section by section, each section computed once when first needed:
+ * `typedIn(sectionCode)` gives that section's `typed(line, column)`. A name another section holds
+ * (`total_income.budget` in a measure) is looked up there; another template's
+ * (`qipp:total.gross`, or `qipp:total` for the same column) in `definition.other_values`, the
+ * figures the page was given: {template code: {"line.column": decimal text}}.
+ * Returns {values(sectionCode) -> Map cellKey -> decimal|null}.
+ */
+export function gridCells(definition, sections, typedIn) {
+  const sectionOfLine = new Map();
+  for (const [code, compiled] of sections) {
+    for (const line of compiled.lines.keys()) sectionOfLine.set(line, code);
+  }
+  const others = definition.other_values || {};
+  const external = (name, column) => {
+    if (name.includes(":")) {
+      const [template, rest] = [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)];
+      const cellName = rest.includes(".") ? rest : `${rest}.${column}`;
+      const values = Object.hasOwn(others, template) ? others[template] : null;
+      return values && Object.hasOwn(values, cellName) ? values[cellName] : null;
+    }
+    const [line, other] = name.split(".", 2);
+    const code = sectionOfLine.get(line);
+    return code === undefined ? null : cellsOf(code)(line, other);
+  };
+  const cellsOf = memoised((code) => {
+    const compiled = sections.get(code);
+    return compiled ? sectionCells(compiled, typedIn(code), external) : () => null;
+  });
+  const values = (code) => {
+    const compiled = sections.get(code);
+    const at = cellsOf(code);
+    const result = new Map();
+    for (const line of compiled?.lines.keys() ?? []) {
+      for (const column of compiled.columns.keys()) result.set(cellKey(line, column), at(line, column));
+    }
+    return result;
+  };
+  return { values };
 }
 
 /** Memoise a recursive lookup; a reference back to itself (never valid) is blank, not a hang. */
@@ -645,29 +716,36 @@ export function blankHint(compiled, column, valueOf) {
  */
 export function computeGrid(definition, typed) {
   const result = {};
+  const sections = new Map();
+  const parsed = new Map();
+  const lines = new Map();
+  const columns = new Map();
   for (const section of definition.sections || []) {
-    const compiled = compileSection(section);
-    const columns = new Map((section.columns || []).map((column) => [column.code, column]));
-    const lines = new Map((section.lines || []).map((line) => [line.code, line]));
-    const parsed = new Map();
-    const typedValue = (line, column) => {
-      const key = cellKey(line, column);
-      if (!parsed.has(key)) {
-        const raw = typed[`${line}.${column}`];
-        const allowNegative = allowsNegative(lines.get(line), columns.get(column));
-        parsed.set(key, parseCell(raw, { allowNegative }));
-      }
-      const { value, text } = parsed.get(key);
-      return value === null ? null : text;
-    };
-    const values = computeSection(compiled, typedValue);
-    for (const line of lines.keys()) {
+    sections.set(section.code, compileSection(section));
+    for (const line of section.lines || []) lines.set(line.code, line);
+    columns.set(section.code, new Map((section.columns || []).map((column) => [column.code, column])));
+  }
+  const typedIn = (code) => (line, column) => {
+    const key = cellKey(line, column);
+    if (!parsed.has(key)) {
+      const raw = typed[`${line}.${column}`];
+      const allowNegative = allowsNegative(lines.get(line), columns.get(code).get(column));
+      parsed.set(key, parseCell(raw, { allowNegative }));
+    }
+    const { value, text } = parsed.get(key);
+    return value === null ? null : text;
+  };
+  const cells = gridCells(definition, sections, typedIn);
+  for (const section of definition.sections || []) {
+    const compiled = sections.get(section.code);
+    const values = cells.values(section.code);
+    for (const line of compiled.lines.keys()) {
       const valueOf = (column) => values.get(cellKey(line, column)) ?? null;
-      for (const column of columns.keys()) {
+      for (const [column, definitionColumn] of columns.get(section.code)) {
         const key = cellKey(line, column);
         const value = values.get(key) ?? null;
         const computed = isComputedCell(compiled, line, column);
-        const unit = columns.get(column).unit || lines.get(line).unit;
+        const unit = definitionColumn.unit || lines.get(line).unit;
         const raw = typed[`${line}.${column}`];
         result[`${line}.${column}`] = {
           value: decimalText(value),
@@ -884,25 +962,20 @@ class Grid {
    * save, and its own messages (a cell it could not read, a rule it alone checks) stay until then.
    */
   refresh() {
+    const cells = new Map(this.tables.map((table) => [table.dataset.section, cellsByKey(table)]));
+    const grid = gridCells(this.definition, this.sections, (code) => this.typedIn(code, cells.get(code)));
     const values = {};
-    for (const table of this.tables) Object.assign(values, this.recompute(table));
+    for (const table of this.tables) Object.assign(values, this.recompute(table, grid, cells.get(table.dataset.section)));
     if (this.ruleCodes.size) this.showMessages(checkRules(this.definition, values));
   }
 
-  /**
-   * Mark rejected cells and rewrite every total and derived cell of one table (section), with the
-   * hint of each blank derived cell. Returns the section's values, {"line.column": decimal|null}.
-   */
-  recompute(table) {
-    const compiled = this.sections.get(table?.dataset.section);
-    if (!compiled) return {};
-    const cells = cellsByKey(table);
-    const columnsByCode = new Map((compiled.section.columns || []).map((column) => [column.code, column]));
-    const linesByCode = new Map((compiled.section.lines || []).map((line) => [line.code, line]));
-
-    // What was typed, as the decimal text the server keeps (a float would lose digits).
-    const typed = (line, column) => {
-      const cell = cells.get(cellKey(line, column));
+  /** What was typed in a section's table, as the decimal text the server keeps (a float would lose digits). */
+  typedIn(code, cells) {
+    const compiled = this.sections.get(code);
+    const columnsByCode = new Map((compiled?.section.columns || []).map((column) => [column.code, column]));
+    const linesByCode = new Map((compiled?.section.lines || []).map((line) => [line.code, line]));
+    return (line, column) => {
+      const cell = cells?.get(cellKey(line, column));
       if (!cell) return null;
       if (!(cell instanceof HTMLInputElement)) {
         const { value, text } = parseCell(cell.textContent);
@@ -913,7 +986,18 @@ class Grid {
       markValidity(cell, valid);
       return value === null ? null : text;
     };
-    const values = computeSection(compiled, typed);
+  }
+
+  /**
+   * Mark rejected cells and rewrite every total, measure and derived cell of one table (section),
+   * with the hint of each blank derived cell. Returns the section's values, {"line.column": decimal|null}.
+   */
+  recompute(table, grid, cells) {
+    const compiled = this.sections.get(table?.dataset.section);
+    if (!compiled) return {};
+    const columnsByCode = new Map((compiled.section.columns || []).map((column) => [column.code, column]));
+    const linesByCode = new Map((compiled.section.lines || []).map((line) => [line.code, line]));
+    const values = grid.values(table.dataset.section);
 
     for (const [key, cell] of cells) {
       const { line, column } = cell.dataset;

@@ -309,6 +309,7 @@ USERS = [
     ("luton.planner", "Luke", "Planner", Role.Kind.PLANNING_LEAD, "06P"),
     ("mk.planner", "Milo", "Planner", Role.Kind.PLANNING_LEAD, "04F"),
     ("dorset.planner", "Dee", "Planner", Role.Kind.PLANNING_LEAD, "11J"),
+    ("bedford.planner", "Ben", "Planner", Role.Kind.PLANNING_LEAD, "RC1"),
     ("beds.governor", "Heather", "Governor", Role.Kind.GOVERNING_BODY_MEMBER, "06F"),
 ]
 

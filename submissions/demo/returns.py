@@ -1,5 +1,6 @@
 """Demo returns: Bedfordshire CCG's 2019/20 finance, QIPP and activity returns from the seed plan,
-submitted; Luton CCG's finance return in progress; Milton Keynes CCG's activity return submitted late.
+submitted; Bedford Hospital's provider finance return (illustrative figures), submitted; Luton CCG's
+finance return in progress; Milton Keynes CCG's activity return submitted late.
 Created through the services, so they have a history like any return. Loading twice changes nothing."""
 
 import datetime
@@ -72,7 +73,7 @@ def load_demo_returns():
     users = {
         role.organisation.ods_code: role.user
         for role in Role.objects.filter(
-            kind=Role.Kind.PLANNING_LEAD, organisation__ods_code__in=["06F", "06P", "04F"]
+            kind=Role.Kind.PLANNING_LEAD, organisation__ods_code__in=["06F", "06P", "04F", "RC1"]
         ).select_related("user", "organisation")
     }
     beds = Organisation.objects.get(ods_code="06F")
@@ -99,6 +100,17 @@ def load_demo_returns():
         beds,
         templates["activity"],
         seed_figures.activity_cells(),
+        submit=True,
+        submitted_on=on_time,
+    )
+
+    # Bedford Hospital: an illustrative provider finance plan (invented figures that balance), so that
+    # the BLMK system control total has a provider's control total beside the CCGs'.
+    _fill(
+        users["RC1"],
+        Organisation.objects.get(ods_code="RC1"),
+        templates["provider_finance"],
+        seed_figures.provider_finance_cells(),
         submit=True,
         submitted_on=on_time,
     )

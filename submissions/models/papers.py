@@ -69,6 +69,7 @@ class Paper(models.Model):
         ALLOCATIONS = "allocations", "Allocations"
         QIPP = "qipp", "QIPP plan"
         ACTIVITY = "activity", "Activity growth assumptions"
+        PERFORMANCE = "performance", "Performance against the national standards"
         SYSTEM_PLAN = "system_plan", "System plan summary and control total"
         OUTSTANDING = "outstanding", "Returns outstanding"
 

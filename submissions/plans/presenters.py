@@ -62,6 +62,7 @@ def plan_sections(figures, previous_values=None):
                     "change": format_value(change, "%") if change is not None else "",
                     "headline": now,
                     "headline_display": format_value(now, line.unit),
+                    "standard": standard_text(line),
                 }
             )
         sections.append(
@@ -71,9 +72,69 @@ def plan_sections(figures, previous_values=None):
                 "rows": rows,
                 "headline": next(c for c in s.columns if c.code == column),
                 "chart": chart(rows),
+                "not_added_up": not_added_up(figures.grid, s),
             }
         )
     return sections
+
+
+def not_added_up(grid, section):
+    """What a plan leaves blank because it cannot be added up across partners: percentages each
+    partner types (last year's growth %, a trajectory typed as a %), named by column when every
+    line of it is typed, else by line. A rate the template computes from counts (patients seen
+    within 4 hours over attendances) is the system's rate, and is not listed. Every cell of the
+    section a typed rate: the lines are named."""
+    typed_rate = {
+        (line.code, column.code)
+        for line in section.lines
+        for column in section.columns
+        if grid.is_input(line, column) and (column.unit or line.unit) == "%"
+    }
+    whole_columns = [
+        column
+        for column in section.columns
+        if section.lines and all((line.code, column.code) in typed_rate for line in section.lines)
+    ]
+    if len(whole_columns) == len(section.columns):
+        whole_columns = []  # every cell is a typed rate: the lines say more than the quarters
+    names = [column.label for column in whole_columns]
+    left = typed_rate - {
+        (line.code, column.code) for line in section.lines for column in whole_columns
+    }
+    names += [line.label for line in section.lines if any(key[0] == line.code for key in left)]
+    return names
+
+
+def in_sentence(name):
+    """A template's name inside a sentence: "Finance plan" as "finance plan", "QIPP plan" kept."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def other_plans(others):
+    """What the plan's measures that refer to another template read, one sentence each: that
+    template's newest plan version, or none yet (those measures are blank)."""
+    sentences = []
+    for code, other in sorted(others.items()):
+        name = in_sentence(other["template"].name) if other["template"] else f"{code} plan"
+        if other["plan"] is None:
+            sentences.append(
+                f"Measures that refer to the {name} are blank: no system {name} of this stage "
+                "has been built yet."
+            )
+        else:
+            sentences.append(
+                f"Measures that refer to the {name} read its newest version, "
+                f"version {other['plan'].version}."
+            )
+    return sentences
+
+
+def standard_text(line):
+    """The national standard a rate line is quoted against ("95.0%"), or ""."""
+    if line.standard is None:
+        return ""
+    text = format_value(line.standard, line.unit)
+    return f"{text}%" if line.unit == "%" else text
 
 
 def chart(rows, width=480):
@@ -136,6 +197,169 @@ def is_rounded(parts, total, unit):
     return sum(shown) != Decimal(format_value(total, unit).replace(",", "") or 0)
 
 
+def system_control_total(control):
+    """`selectors.system_control_total` as the plan page shows it: the split (commissioners X +
+    providers Y = system Z), each partner's row, the partners with no submitted figure, and the
+    plan version each part comes from."""
+    partners = [
+        {
+            **p,
+            "share_pct": share_percent(p["share"]),
+            "role_label": p["role"].capitalize(),
+            "control_total_display": format_value(p["control_total"], "£000"),
+            "weighted_display": format_value(p["weighted"], "£000"),
+        }
+        for p in control["partners"]
+    ]
+    parts = [p["weighted"] for p in control["partners"] if p["weighted"] is not None]
+    return {
+        "commissioners": format_value(control["commissioners"], "£000"),
+        "providers": format_value(control["providers"], "£000"),
+        "total": format_value(control["total"], "£000"),
+        "partners": partners,
+        "missing": [_missing_reason(p) for p in control["missing"]],
+        "sources": [
+            {
+                "template": u["template"],
+                "role": u["role"],
+                "plan": u["plan"],
+                "text": _source_text(u),
+            }
+            for u in control["plans"]
+        ],
+        "rounded": bool(parts) and is_rounded(parts, control["total"], "£000"),
+    }
+
+
+def _source_text(used):
+    who = "Commissioners" if used["role"] == "commissioner" else "Providers"
+    plan = used["plan"]
+    if plan is None:
+        return f"{who}: no system {in_sentence(used['template'].name)} has been built yet."
+    approved = "approved" if plan.approved_at else "not yet approved"
+    return (
+        f"{who}: system {in_sentence(used['template'].name)}, version {plan.version} ({approved})."
+    )
+
+
+def _missing_reason(partner):
+    """A partner with no control total, and why: no submission, or the cell left blank."""
+    name = partner["organisation"].name
+    template = in_sentence(partner["template"].name)
+    if not partner["included"]:
+        return f"{name} has not submitted its {template}"
+    return f"{name} left its control total blank in its {template}"
+
+
+def _percent(share):
+    """A share as an exact percentage for exports: 0.5 is "50", 1/3 is "33.3333333333"."""
+    return f"{(share * 100).normalize():f}"
+
+
+def _decimal_text(value):
+    return "" if value is None else str(value)
+
+
+def control_total_export_rows(plan, control):
+    """The system control total as rows of EXPORT_FIELDS (section "system_control_total"): the
+    commissioners', providers' and system lines, then each partner's share, own control total
+    and share-weighted figure. A blank is an empty value, never 0. `template` and
+    `plan_version` name the plan each figure comes from."""
+    by_role = {u["role"]: u for u in control["plans"]}
+
+    def row(source, line_code, line_label, column_code, column_label, unit, derived, value):
+        source_plan = source["plan"] if source else plan
+        template = source["template"].code if source else plan.template.code
+        approved_at = source_plan.approved_at if source_plan else None
+        return {
+            "system": plan.system.code,
+            "round": plan.template.round.name,
+            "template": template,
+            "stage": plan.stage,
+            "plan_version": source_plan.version if source_plan else "",
+            "approved_at": approved_at.isoformat() if approved_at else "",
+            "section": "system_control_total",
+            "line_code": line_code,
+            "line_label": line_label,
+            "column_code": column_code,
+            "column_label": column_label,
+            "unit": unit,
+            "is_total_or_derived": derived,
+            "value": value,
+        }
+
+    weighted = ("weighted", "Share-weighted control total")
+    for role, label in (("commissioner", "Commissioners"), ("provider", "Providers")):
+        part = control["commissioners" if role == "commissioner" else "providers"]
+        yield row(
+            by_role.get(role),
+            f"{role}s",
+            f"{label}' control totals, share-weighted",
+            *weighted,
+            "£000",
+            True,
+            _decimal_text(part),
+        )
+    yield row(
+        None,
+        "system",
+        "System control total (commissioners plus providers)",
+        *weighted,
+        "£000",
+        True,
+        _decimal_text(control["total"]),
+    )
+    for p in control["partners"]:
+        source = {"template": p["template"], "plan": p["plan"]}
+        org = p["organisation"]
+        label = f"{org.name} ({p['role']})"
+        yield row(source, org.ods_code, label, "share", "Share", "%", False, _percent(p["share"]))
+        yield row(
+            source,
+            org.ods_code,
+            label,
+            "control_total",
+            "Control total",
+            "£000",
+            False,
+            _decimal_text(p["control_total"]),
+        )
+        yield row(
+            source, org.ods_code, label, *weighted, "£000", True, _decimal_text(p["weighted"])
+        )
+
+
+def control_total_document(control):
+    """The system control total for the JSON export: the split, each partner, and who is missing."""
+    return {
+        "total": _decimal_text(control["total"]) or None,
+        "commissioners": _decimal_text(control["commissioners"]) or None,
+        "providers": _decimal_text(control["providers"]) or None,
+        "plans": [
+            {
+                "template": u["template"].code,
+                "role": u["role"],
+                "plan_version": u["plan"].version if u["plan"] else None,
+                "approved": bool(u["plan"] and u["plan"].approved_at),
+            }
+            for u in control["plans"]
+        ],
+        "partners": [
+            {
+                "ods_code": p["organisation"].ods_code,
+                "organisation": p["organisation"].name,
+                "role": p["role"],
+                "template": p["template_code"],
+                "share": str(p["share"]),
+                "control_total": _decimal_text(p["control_total"]) or None,
+                "weighted": _decimal_text(p["weighted"]) or None,
+            }
+            for p in control["partners"]
+        ],
+        "missing": [_missing_reason(p) for p in control["missing"]],
+    }
+
+
 def control_total_is_rounded(control):
     """Whether the partners' surpluses, shown in whole £000, fail to add up to the total shown."""
     if not control:
@@ -149,8 +373,8 @@ def line_is_rounded(plan, section, line, per_org, figures):
     the system figure shown (then the page says that figures are rounded)."""
     in_total = [i["organisation_id"] for i in population(plan.included)]
     for column in section.columns:
-        if column.formula:
-            continue  # derived columns (a %) are not sums of the partners' figures
+        if column.formula or (column.unit or line.unit) == "%":
+            continue  # derived columns and rates (a %) are not sums of the partners' figures
         parts = [per_org.get(org, {}).get((line.code, column.code)) for org in in_total]
         parts = [p for p in parts if p is not None]
         total = figures.values.get((line.code, column.code))
@@ -268,7 +492,19 @@ def export_document(plan, figures, now=()):
         "approval_note": plan.approval_note,
         "approval_exceptions": plan.approval_exceptions,
         "cells": list(export_rows(plan, figures)),
+        **(
+            {"control_total": control_total_document(figures.control_total)}
+            if figures.control_total is not None
+            else {}
+        ),
     }
+
+
+def csv_rows(plan, figures):
+    """The CSV export's rows: every cell, then for a finance plan the system control total."""
+    yield from export_rows(plan, figures)
+    if figures.control_total is not None:
+        yield from control_total_export_rows(plan, figures.control_total)
 
 
 def freshness(newest, state, now=None):

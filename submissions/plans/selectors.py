@@ -3,17 +3,24 @@ control total and alignment, and the inputs a build reads."""
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from planning.models import Membership, Template
+from planning.models import Membership, Organisation, Template
 from planning.selectors import memberships_for_round, round_get, system_for_reviewer
-from submissions.models import PlanContribution, PlanState, PlanValue, Return, SystemPlan
-from submissions.returns.evaluation import TemplateGrid
+from submissions.models import (
+    PlanContribution,
+    PlanState,
+    PlanValue,
+    Return,
+    SubmissionValue,
+    SystemPlan,
+)
+from submissions.returns.evaluation import TemplateGrid, other_template_codes
 from submissions.returns.selectors import grid_for_template
 
 
@@ -243,11 +250,50 @@ def plan_state(*, system, template, stage):
 class PlanFigures:
     grid: TemplateGrid
     values: dict  # every cell, computed from the system totals
+    # The other templates its measures read: {code: {"template", "plan" (None if none is built)}}
+    others: dict = field(default_factory=dict)
+    # The system control total of a finance plan (`system_control_total`), for its exports
+    control_total: dict | None = None
 
 
 def figures(plan, grid=None):
+    """Every cell of a plan version, computed from its system totals: a total line adds up the
+    summed parts, and a rate or measure line is computed from them (the system's A&E 4 hour rate
+    is its summed patients seen within 4 hours over its summed attendances, never a sum of
+    rates). A measure that refers to another template (QIPP as % of allocation) reads that
+    template's newest plan of the same system, round and stage; blank when none is built."""
     grid = grid or grid_for_template(plan.template)
-    return PlanFigures(grid, grid.compute(plan_typed_values(plan)))
+    others = other_plans(plan, grid)
+    other_values = {
+        code: grid_for_template(other["template"]).compute(plan_typed_values(other["plan"]))
+        for code, other in others.items()
+        if other["plan"] is not None
+    }
+    return PlanFigures(grid, grid.compute(plan_typed_values(plan), other_values), others)
+
+
+def other_plans(plan, grid):
+    """{template code: {"template", "plan"}} for the other templates the plan's formulas refer
+    to: the template of the plan's round (None if the round has none) and its newest plan
+    version of the plan's system and stage (None when none is built)."""
+    codes = sorted(other_template_codes(grid))
+    if not codes:
+        return {}
+    templates = {
+        t.code: t for t in Template.objects.filter(round_id=plan.template.round_id, code__in=codes)
+    }
+    plans = SystemPlan.objects.filter(system_id=plan.system_id, stage=plan.stage).select_related(
+        "template__round"
+    )
+    return {
+        code: {
+            "template": templates.get(code),
+            "plan": plans.filter(template=templates[code]).order_by("-version").first()
+            if code in templates
+            else None,
+        }
+        for code in codes
+    }
 
 
 def headline(section):
@@ -281,20 +327,129 @@ def contributions_by_organisation(plan, grid):
     return {org_id: grid.compute(typed) for org_id, typed in plan_contributions(plan).items()}
 
 
+def control_total_cell(template):
+    """The (line, column) holding an organisation's control total in a finance-kind template:
+    its declared `control_total` ("cumulative_surplus.budget"), else None."""
+    line, _, column = (template.control_total or "").partition(".")
+    return (line, column) if line and column else None
+
+
 def control_total(plan, grid):
-    """For a finance plan: the system control total as the sum of its partners' surpluses."""
-    lines = grid.lines_by_code()
-    if "surplus" not in lines:
-        return None
-    section = grid.section_of_line()["surplus"]
-    column = headline(section)
+    """For one finance plan: each included partner's share-weighted control total and their sum
+    (the template's control total cell, else the surplus line's headline column). The system's
+    control total across commissioners and providers is `system_control_total`."""
+    cell = control_total_cell(plan.template)
+    if cell is None:
+        if "surplus" not in grid.lines_by_code():
+            return None
+        cell = ("surplus", headline(grid.section_of_line()["surplus"]))
     per_org = contributions_by_organisation(plan, grid)
     rows = [
-        {"input": i, "value": per_org.get(i["organisation_id"], {}).get(("surplus", column))}
+        {"input": i, "value": per_org.get(i["organisation_id"], {}).get(cell)}
         for i in plan.included
     ]
     total = sum((r["value"] or Decimal(0) for r in rows), Decimal(0))
-    return {"column": column, "rows": rows, "total": total}
+    return {"column": cell[1], "rows": rows, "total": total}
+
+
+COMMISSIONER, PROVIDER = Membership.Role.COMMISSIONER.value, Membership.Role.PROVIDER.value
+
+
+def control_total_role(template):
+    """Whose control total a finance-kind template holds: providers' in the provider finance
+    template, commissioners' in the CCG finance template."""
+    return PROVIDER if template.kind == Template.Kind.PROVIDER_FINANCE else COMMISSIONER
+
+
+def system_control_total(*, system, round_, stage, plans=None, approved_only=False):
+    """The system control total: commissioners' plus providers' control totals, each partner's
+    share-weighted. Every template of the round with a control total cell (the CCG finance plan's
+    cumulative surplus, the provider finance plan's agreed control total) contributes its
+    partners' figures from its newest plan version of the system and stage (the newest approved
+    one with `approved_only`; the version in `plans`, {template id: SystemPlan}, when given).
+
+    Returns {"total", "commissioners", "providers", "partners", "plans", "missing"}. A partner's
+    role is the template it sends its control total on, whatever its membership role, and every
+    included partner counts, not only a plan's population: an organisation that sends both
+    counts in both parts. A part with no figure from anyone is blank (None), never 0; the total is
+    the sum of the parts that have one, blank when neither has; "missing" lists the expected
+    partners with no submitted figure. A fixed number of queries per finance template, whatever
+    the number of partners."""
+    chosen = plans or {}
+    templates = Template.objects.filter(round=round_).exclude(control_total="")
+    partners, used = [], []
+    for template in templates.select_related("round").order_by("order", "code"):
+        cell = control_total_cell(template)
+        plan = chosen.get(template.pk)
+        if plan is None:
+            versions = SystemPlan.objects.filter(system=system, template=template, stage=stage)
+            if approved_only:
+                versions = versions.filter(approved_at__isnull=False)
+            plan = versions.order_by("-version").first()
+        used.append({"template": template, "role": control_total_role(template), "plan": plan})
+        if plan is None:
+            # Nothing built yet: the partners expected to send one, each with no figure.
+            inputs = (
+                [] if approved_only else plan_inputs(system=system, template=template, stage=stage)
+            )
+            own, weighted = {}, {}
+        else:
+            grid = grid_for_template(template)
+            inputs = plan.inputs
+            own = _submitted_cell(grid, cell, [i["submission_id"] for i in plan.included])
+            weighted = {
+                org_id: values.get(cell)
+                for org_id, values in contributions_by_organisation(plan, grid).items()
+            }
+        for item in inputs:
+            submitted = item["included"] and own.get(item["submission_id"]) is not None
+            partners.append(
+                {
+                    "organisation": item["organisation_id"],
+                    "role": control_total_role(template),
+                    "share": Decimal(item["share"]),
+                    "control_total": own.get(item["submission_id"]) if submitted else None,
+                    "weighted": weighted.get(item["organisation_id"]) if submitted else None,
+                    "template_code": template.code,
+                    "template": template,
+                    "plan": plan,
+                    "status": item["status"],
+                    "included": item["included"],
+                }
+            )
+    organisations = Organisation.objects.in_bulk([p["organisation"] for p in partners])
+    for partner in partners:
+        partner["organisation"] = organisations[partner["organisation"]]
+    partners.sort(key=lambda p: (p["role"] != COMMISSIONER, p["organisation"].name))
+    commissioners = _sum_or_blank(p["weighted"] for p in partners if p["role"] == COMMISSIONER)
+    providers = _sum_or_blank(p["weighted"] for p in partners if p["role"] == PROVIDER)
+    return {
+        "total": _sum_or_blank([commissioners, providers]),
+        "commissioners": commissioners,
+        "providers": providers,
+        "partners": partners,
+        "plans": used,
+        "missing": [p for p in partners if p["control_total"] is None],
+    }
+
+
+def _sum_or_blank(values):
+    """The sum of the values that are not blank; blank when every one is (a missing figure is
+    not a figure of 0)."""
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _submitted_cell(grid, cell, submission_ids):
+    """{submission id: the value of `cell` as its organisation submitted it, before its share},
+    in one query for every submission."""
+    typed = {}
+    rows = SubmissionValue.objects.filter(submission_id__in=submission_ids).values_list(
+        "submission_id", "line__code", "column__code", "value"
+    )
+    for submission_id, line, column, value in rows:
+        typed.setdefault(submission_id, {})[(line, column)] = value
+    return {pk: grid.compute(typed.get(pk, {})).get(cell) for pk in submission_ids}
 
 
 def alignment(*, plan, threshold):
@@ -374,7 +529,21 @@ def exported_plan(*, user, code, year, template, stage, version_text):
     plan = requested_plan(system=system, template=template, stage=stage, version_text=version_text)
     if plan is None:
         raise Http404("No plan has been built yet.")
-    return plan, figures(plan)
+    return plan, figures_with_control_total(plan)
+
+
+def figures_with_control_total(plan):
+    """The plan's figures and, for a finance plan, the system control total read with this
+    version for its own template (the newest of the other finance templates)."""
+    result = figures(plan)
+    if control_total_cell(plan.template) is not None:
+        result.control_total = system_control_total(
+            system=plan.system,
+            round_=plan.template.round,
+            stage=plan.stage,
+            plans={plan.template_id: plan},
+        )
+    return result
 
 
 def newest_version(*, system, template, stage):

@@ -65,16 +65,15 @@ def plan_detail(request, code, year, template, stage):
 
 
 def _plan_context(user, plan):
-    figures = selectors.figures(plan)
+    figures = selectors.figures_with_control_total(plan)
     approved, changes = selectors.since_approval(plan=plan, current=figures)
     previous, previous_values = selectors.previous_round_values(plan=plan)
     may_approve = can(user, "submissions.approve_plan", plan)
     current = selectors.current_inputs(plan)
-    control = selectors.control_total(plan, figures.grid)
+    control = figures.control_total
     return {
         "approval_blockers": selectors.approval_blockers(plan, current) if may_approve else [],
         "approvals": plan.approvals.select_related("approved_by", "withdrawn_by"),
-        "control_total_rounded": presenters.control_total_is_rounded(control),
         "can_withdraw_approval": can(user, "submissions.withdraw_plan_approval", plan),
         "providers": presenters.alignment_rows(
             selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
@@ -86,7 +85,8 @@ def _plan_context(user, plan):
         "approved": approved,
         "changes": presenters.formatted_changes(changes),
         "previous": previous,
-        "control_total": control,
+        "control_total": presenters.system_control_total(control) if control else None,
+        "other_plans": presenters.other_plans(figures.others),
         "can_approve": can(user, "submissions.approve_plan", plan),
         "can_return": can(user, "submissions.return_plan_inputs", plan),
     }
@@ -280,7 +280,7 @@ def plan_export_csv(request, **url):
     response["Content-Disposition"] = f'attachment; filename="{presenters.export_name(plan)}.csv"'
     writer = csv.DictWriter(response, fieldnames=presenters.EXPORT_FIELDS)
     writer.writeheader()
-    for row in presenters.export_rows(plan, figures):
+    for row in presenters.csv_rows(plan, figures):
         writer.writerow({k: neutralise(v) for k, v in row.items()})
     return response
 

@@ -1,8 +1,10 @@
 """The evaluation of a return: its totals, derived columns and checks, from the typed values alone.
 
 Nothing here reads or writes the database. A `TemplateGrid` is the shape of a template (its
-sections, columns and lines, loaded by `selectors.grid_for_template`); `grid.compute(typed)` takes
-the typed cells ``{(line_code, column_code): Decimal}`` and gives every cell, typed and computed;
+sections, columns and lines, loaded by `selectors.grid_for_template`); `grid.compute(typed,
+other_values)` takes the typed cells ``{(line_code, column_code): Decimal}`` (and, for measures
+that read another template of the same return set, that template's computed values) and gives
+every cell, typed and computed;
 `evaluate(grid, typed, other_values)` adds the checks: errors block submission, warnings need an
 explanation. Every message names the cell it belongs to, so pages can put it next to that cell.
 The browser (static/js/grid.js) follows the same arithmetic so totals update as people type, but
@@ -103,61 +105,106 @@ class TemplateGrid:
         line = next(line for line in section.lines if line.code == line_code)
         return column.unit or line.unit
 
-    def compute(self, typed):
-        """Every cell's value: typed cells as given, totals and derived columns computed.
+    def compute(self, typed, other_values=None):
+        """Every cell's value: typed cells as given, totals, measures and derived columns computed.
+
+        `other_values` maps another template's code to its computed values ``{(line, column):
+        Decimal | None}``, for a line or column whose formula refers to a cell of another template
+        of the same round (``qipp:total.gross``); a cell it does not give is blank.
 
         A total line counts a blank part as 0 when at least one of its parts has a value; when none
         has, the total is blank (None): a total of a partly filled section still means something.
+        A line whose formula names a cell (``total_income.budget``, ``qipp:total.gross``) or
+        divides (a rate) is a measure (`is_measure`): like a derived column it is blank when any
+        cell it needs is blank, since a blank is not 0 (no QIPP plan is not 0% of allocation).
         A derived column (variance, growth %) is blank when any cell it is made from is blank: a
         blank forecast is not a forecast of 0; only parts the formula adds up with ``sum(...)`` (a
         bridge column left empty) count as 0. Division by zero (or by a blank) gives blank.
         """
-        values = {}
-        for s in self.grid_sections:
-            typed_columns = [c for c in s.columns if not c.formula]
-            derived_columns = [c for c in s.columns if c.formula]
-            for column in typed_columns:
-                memo = {}
-                for line in s.lines:
-                    values[(line.code, column.code)] = self._line_value(
-                        line.code, column.code, typed, memo, column.sums_lines
-                    )
-            for line in s.lines:
-                memo = {}
-                for column in derived_columns:
-                    values[(line.code, column.code)] = self._column_value(
-                        s.code, line.code, column.code, values, memo
-                    )
-        return values
+        cells = _Cells(self, typed, other_values or {})
+        return {
+            (line.code, column.code): cells.value(line.code, column.code)
+            for s in self.grid_sections
+            for line in s.lines
+            for column in s.columns
+        }
 
-    def _line_value(self, line_code, column_code, typed, memo, sums_lines=True):
-        if line_code in memo:
-            return memo[line_code]
-        formula = self.line_formulas.get(line_code) if sums_lines else None
-        if formula is None:
-            result = typed.get((line_code, column_code))
-        else:
-            parts = {
-                name: self._line_value(name, column_code, typed, memo) for name in formula.names
-            }
-            result = _evaluate_blank_as_zero(formula, parts)
-        memo[line_code] = result
+
+def is_measure(formula):
+    """A line formula that names a cell (``total_income.budget``, ``qipp:total.gross``) or divides
+    (a rate, ``ae_within_4h / ae_attendances * 100``) is a measure, not a total: blank when any
+    part it needs is blank (no QIPP plan is not 0% of allocation, no patients seen within 4 hours
+    typed is not a rate of 0%). static/js/grid.js `isMeasure` decides the same way."""
+    return "/" in formula.source or any(is_cell_name(name) for name in formula.names)
+
+
+def is_cell_name(name):
+    """A name that points at one cell (``line.column`` or ``template:line.column``), not at a line
+    or column of the same row or column."""
+    return "." in name or ":" in name
+
+
+class _Cells:
+    """The cells of one computation, each computed once, when first needed, in any order: a measure
+    at the foot of the template can name a total at its head, or another template's cell."""
+
+    def __init__(self, grid, typed, other_values):
+        self.grid = grid
+        self.typed = typed
+        self.other_values = other_values
+        self.memo = {}
+        self.section_of = {line.code: s for s in grid.grid_sections for line in s.lines}
+        self.columns = {
+            (s.code, column.code): column for s in grid.grid_sections for column in s.columns
+        }
+
+    def value(self, line_code, column_code):
+        key = (line_code, column_code)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = None  # a cycle (refused by the loader) comes out blank, not recursion
+        section = self.section_of.get(line_code)
+        column = section and self.columns.get((section.code, column_code))
+        if column is None:
+            return None
+        self.memo[key] = result = self._compute(line_code, column)
         return result
 
-    def _column_value(self, section_code, line_code, column_code, values, memo):
-        if column_code in memo:
-            return memo[column_code]
-        formula = self.column_formulas.get((section_code, column_code))
-        if formula is None:
-            result = values.get((line_code, column_code))
-        else:
-            parts = {
-                name: self._column_value(section_code, line_code, name, values, memo)
-                for name in formula.names
-            }
-            result = _evaluate_blank_as_blank(formula, parts)
-        memo[column_code] = result
-        return result
+    def _compute(self, line_code, column):
+        grid = self.grid
+        section_code = self.section_of[line_code].code
+        column_formula = grid.column_formulas.get((section_code, column.code))
+        if column_formula is not None:
+            return column_formula.evaluate(
+                lambda name: self._name(name, line_code, column.code, in_line=False)
+            )
+        line_formula = grid.line_formulas.get(line_code) if column.sums_lines else None
+        if line_formula is None:
+            return self.typed.get((line_code, column.code))
+        parts = {
+            name: self._name(name, line_code, column.code, in_line=True)
+            for name in line_formula.names
+        }
+        if is_measure(line_formula):
+            return line_formula.evaluate(parts.__getitem__)
+        return _evaluate_blank_as_zero(line_formula, parts)
+
+    def _name(self, name, line_code, column_code, *, in_line):
+        """A name in a formula of cell (line_code, column_code): in a line formula a plain name is
+        a line of the same column, in a column formula a column of the same line; ``line.column``
+        is that cell; ``template:line.column`` is a cell of another template (``template:line``,
+        in a line formula, that template's line in the same column)."""
+        if ":" in name:
+            template_code, _, rest = name.partition(":")
+            line, _, column = rest.partition(".")
+            values = self.other_values.get(template_code) or {}
+            return values.get((line, column or column_code))
+        if "." in name:
+            line, _, column = name.partition(".")
+            return self.value(line, column)
+        if in_line:
+            return self.value(name, column_code)
+        return self.value(line_code, name)
 
 
 def _evaluate_blank_as_zero(formula, parts):
@@ -166,12 +213,6 @@ def _evaluate_blank_as_zero(formula, parts):
         return None
     zero = Decimal(0)
     return formula.evaluate(lambda name: zero if parts[name] is None else parts[name])
-
-
-def _evaluate_blank_as_blank(formula, parts):
-    """A derived column: blank when any part is blank (unless the formula adds it up with sum(),
-    which counts a blank as 0); dividing by zero gives blank too."""
-    return formula.evaluate(parts.__getitem__)
 
 
 # Checks -------------------------------------------------------------------------------------------
@@ -394,12 +435,14 @@ class Evaluation:
     values: dict
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    other_values: dict = field(default_factory=dict)  # template code -> its computed values
+    other_templates: dict = field(default_factory=dict)  # template code -> name, for the page
 
 
 def evaluate(grid, typed, other_values=None):
     """Every cell of a return and its messages. `other_values` maps another template's code to that
     template's computed values, for rules that look across templates (QIPP against allocation)."""
-    values = grid.compute(typed)
+    values = grid.compute(typed, other_values)
     messages = check_rules(grid, values, other_values)
     return Evaluation(
         grid=grid,
@@ -407,14 +450,23 @@ def evaluate(grid, typed, other_values=None):
         values=values,
         errors=check_computed(grid, values) + [m for m in messages if m.is_error],
         warnings=[m for m in messages if not m.is_error],
+        other_values=other_values or {},
     )
 
 
 def other_template_codes(grid):
-    """The codes of the other templates this template's rules refer to ("finance:total_income")."""
+    """The codes of the other templates this template refers to (``finance:total_income.budget``),
+    in its rules and in its line and column formulas."""
+    formulas = [Formula(rule["require"]) for rule in grid.template.rules]
+    formulas += [*grid.line_formulas.values(), *grid.column_formulas.values()]
+    return {name.partition(":")[0] for formula in formulas for name in formula.names if ":" in name}
+
+
+def other_template_names(grid):
+    """{line code: {template code, ...}} of the lines whose formula uses another template: the
+    figures a page says come from another return."""
     return {
-        name.partition(":")[0]
-        for rule in grid.template.rules
-        for name in Formula(rule["require"]).names
-        if ":" in name
+        line_code: {name.partition(":")[0] for name in formula.names if ":" in name}
+        for line_code, formula in grid.line_formulas.items()
+        if any(":" in name for name in formula.names)
     }

@@ -10,7 +10,7 @@ from submissions.formatting import format_value
 from submissions.models import Return
 from submissions.models.returns import ANSWER_MAX_LENGTH, EXPLANATION_MAX_LENGTH
 
-from .evaluation import parse_cell
+from .evaluation import other_template_names, parse_cell
 
 # The most of a typed cell the page shows again after a refused save: no usable number is longer,
 # and a page re-showing a 5 MB cell would be 5 MB.
@@ -64,6 +64,7 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
     grid = evaluation.grid
     rule_codes = {rule["code"] for rule in grid.template.rules}
     hints = blank_hints(grid, evaluation.values)
+    sources = line_sources(grid, evaluation.other_templates)
     by_cell = {}
     for message in list(problems) + evaluation.errors + evaluation.warnings:
         if message.line and message.column:
@@ -88,6 +89,8 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                 described_by = [f"{cell_id}-message"] if message else []
                 if hint:
                     described_by.append(f"{cell_id}-hint")
+                if line.code in sources:
+                    described_by.append(f"line-{line.code}-source")
                 cells.append(
                     {
                         "line": line,
@@ -104,9 +107,20 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
                         "conflict": key in conflict_cells,
                     }
                 )
-            rows.append({"line": line, "cells": cells})
+            rows.append({"line": line, "cells": cells, "source": sources.get(line.code, "")})
         sections.append({"section": s.section, "columns": s.columns, "rows": rows})
     return sections
+
+
+def line_sources(grid, names):
+    """{line code: "From your QIPP plan"} for each line computed from another template's figures,
+    so that the page says where a measure's figures come from. `names` maps a template code to its
+    name (`Evaluation.other_templates`)."""
+    sources = {}
+    for line_code, codes in other_template_names(grid).items():
+        named = [names.get(code, code) for code in sorted(codes)]
+        sources[line_code] = "From your " + " and ".join(named)
+    return sources
 
 
 # Why a derived cell is blank ----------------------------------------------------------------------
@@ -262,8 +276,12 @@ def error_summary(problems, evaluation, warnings):
     return linked + evaluation.errors
 
 
-def grid_definition(grid):
+def grid_definition(grid, other_values=None):
     """What static/js/grid.js needs to recompute totals, hints and rules as people type.
+
+    `other_values` are the computed values of the other templates the grid's formulas refer to
+    (`Evaluation.other_values`), as {template code: {"line.column": "decimal"}}, so that a measure
+    such as QIPP as % of allocation moves as the allocation is typed.
 
     `rules` are the template's rules the browser can check from this return's own figures; a rule
     that refers to another template ("finance:total_income.budget") is left to the server, which
@@ -315,6 +333,14 @@ def grid_definition(grid):
         ],
         "rules": rules,
         "rules_left_to_server": left_to_server,
+        "other_values": {
+            code: {
+                f"{line}.{column}": f"{value.normalize():f}"
+                for (line, column), value in values.items()
+                if value is not None
+            }
+            for code, values in (other_values or {}).items()
+        },
     }
 
 

@@ -1,6 +1,8 @@
 """Reads for returns, always scoped to the person asking: an organisation they may not read is a 404.
 Also the fetching half of a return's evaluation: the grid and values that `evaluation` works on."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Q
 from django.http import Http404
 
@@ -128,36 +130,82 @@ def grid_for_template(template):
 
 
 def evaluation_of(ret, *, grid=None, typed=None):
-    """A return's totals and messages: its saved values (or `typed`, when re-showing a form) and
-    the other templates of the same organisation and stage that its rules refer to."""
+    """A return's totals, measures and messages: its saved values (or `typed`, when re-showing a
+    form) and the saved values of the other templates of the same organisation, round and stage
+    that its formulas and rules refer to (the QIPP plan's gross savings for QIPP as % of
+    allocation): the figures its planner is working with now."""
     grid = grid or grid_for_template(ret.template)
     typed = typed_values(ret) if typed is None else typed
-    return evaluate(grid, typed, _other_templates_values(ret, grid))
+    others = other_templates(ret, grid)
+    evaluation = evaluate(grid, typed, others.values)
+    evaluation.other_templates = others.names
+    return evaluation
 
 
 def computed_values(ret, grid=None):
-    """Every cell of a saved return, typed and computed."""
+    """Every cell of a saved return, typed and computed (measures from the other templates' saved
+    values)."""
     grid = grid or grid_for_template(ret.template)
-    return grid.compute(typed_values(ret))
+    return grid.compute(typed_values(ret), other_templates(ret, grid).values)
 
 
 def submission_evaluation(submission, *, grid=None):
-    """A submission's totals and messages, from its frozen values (for comparing submissions)."""
+    """A submission's totals and messages, from its frozen values and, for measures and rules
+    that look at another template, that template's submission that counts (for comparing
+    submissions)."""
     grid = grid or grid_for_template(submission.ret.template)
-    return evaluate(grid, submitted_values(submission))
+    others = other_templates(submission.ret, grid, submitted=True)
+    evaluation = evaluate(grid, submitted_values(submission), others.values)
+    evaluation.other_templates = others.names
+    return evaluation
 
 
-def _other_templates_values(ret, grid):
-    result = {}
-    for code in other_template_codes(grid):
-        other = Return.objects.filter(
-            organisation=ret.organisation,
-            template__round_id=ret.template.round_id,
-            template__code=code,
-            stage=ret.stage,
-        ).first()
-        if other is not None:
-            result[code] = computed_values(other)
+def submission_computed_values(submission, grid=None):
+    """Every cell of a submission as readers read it (papers): its frozen values, and
+    measures from the submissions that count of the other templates it refers to, never from
+    figures still being worked on."""
+    grid = grid or grid_for_template(submission.ret.template)
+    others = other_templates(submission.ret, grid, submitted=True)
+    return grid.compute(submitted_values(submission), others.values)
+
+
+@dataclass
+class OtherTemplates:
+    values: dict = field(default_factory=dict)  # template code -> {(line, column): Decimal}
+    names: dict = field(default_factory=dict)  # template code -> template name ("QIPP plan")
+
+
+def other_templates(ret, grid, *, submitted=False):
+    """The computed values of the other templates of `ret`'s organisation, round and stage that
+    `grid` refers to: their saved values, or with `submitted` their submissions that count (a
+    template with no return, or no submission, gives nothing: its cells are blank). A fixed
+    number of queries per other template, whatever its size."""
+    codes = other_template_codes(grid)
+    if not codes:
+        return OtherTemplates()
+    round_id = ret.template.round_id
+    templates = {
+        t.code: t for t in Template.objects.filter(round_id=round_id, code__in=sorted(codes))
+    }
+    returns = Return.objects.filter(
+        organisation_id=ret.organisation_id,
+        template__round_id=round_id,
+        template__code__in=sorted(codes),
+        stage=ret.stage,
+    ).select_related("template", "submission")
+    result = OtherTemplates(names={code: t.name for code, t in templates.items()})
+    if ret.organisation_id is None:
+        return result
+    for other in returns:
+        other_grid = grid_for_template(other.template)
+        if submitted:
+            if other.submission is None:
+                continue
+            typed = submitted_values(other.submission)
+        else:
+            typed = typed_values(other)
+        # A template another refers to never refers to a third (the loader refuses it).
+        result.values[other.template.code] = other_grid.compute(typed)
     return result
 
 

@@ -256,7 +256,7 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
         "summary": presenters.error_summary(problems, evaluation, warnings),
         "warnings": warnings,
         "conflict": conflict,
-        "definition": presenters.grid_definition(evaluation.grid),
+        "definition": presenters.grid_definition(evaluation.grid, evaluation.other_values),
         "deadline": selectors.submission_deadline(ret=ret),
         "urls": {
             "self": return_url(ret),

@@ -5,20 +5,50 @@ Files are checked before openpyxl opens them: size, zip expansion, macros; openp
 through defusedxml, which refuses entity declarations. The hidden codes that `writing` puts in
 (the `_meta` sheet, line codes in column A, column codes in a hidden row) say where each cell
 belongs, so reading never depends on row positions alone.
+
+A number is read as the planner sees it, in the cell's unit: a % cell Excel shows as a percentage
+(its number format has a %) holds a fraction, so 0.025 reads as 2.5; one shown as a plain number
+(a workbook downloaded before % cells were percentages, or pasted over) reads as it is. Excel
+keeps 15 significant digits and writes a figure as the nearest binary fraction, so a number is
+read at 15 significant digits: 103.49999999999999 is the 103.5 typed, while a fifth decimal
+someone typed (103.12345) is still refused by `parse_cell`.
 """
 
 import io
+import math
+import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from openpyxl import load_workbook
 
+from planning.formulas import round_half_up
 from submissions.formatting import FORMULA_START, format_value
 from submissions.models.returns import ANSWER_MAX_LENGTH
-from submissions.returns.evaluation import Message, check_typed_derived, parse_cell
+from submissions.returns.evaluation import (
+    LIMIT,
+    MAX_DECIMAL_PLACES,
+    Message,
+    check_typed_derived,
+    parse_cell,
+)
 
-from .writing import CODE_ROW, FIRST_COLUMN, FIRST_ROW, META_SHEET
+from .writing import (
+    CODE_ROW,
+    FIRST_COLUMN,
+    FIRST_ROW,
+    META_SHEET,
+    PERCENT,
+    formula_of,
+    refers_elsewhere,
+)
+
+EXCEL_DIGITS = 15  # significant digits Excel keeps of a number
+# What a number format shows literally, not as a placeholder: "text", \x, _x (a space as wide as
+# x), *x (x repeated) and [Red] or [>=100]; a % anywhere else shows the number times 100.
+_LITERAL_IN_FORMAT = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
 
 
 class WorkbookRejected(ValueError):
@@ -122,8 +152,9 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers, changed_since=
                 ref = f"{sheet_title}!{cell.coordinate}"
                 raw = cell.value
                 key = (line.code, column.code)
+                unit = column.unit or line.unit
                 if grid.is_input(line, column):
-                    text = "" if raw is None else str(raw)
+                    text = cell_text(cell, unit)
                     value, error = parse_cell(
                         text, allow_negative=line.allow_negative or column.allow_negative, label=""
                     )
@@ -149,11 +180,14 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers, changed_since=
                     if value != saved.get(key):
                         conflict = {"conflict": True, "by": later["by"]} if later else {}
                         preview.changes.append({**change, **conflict})
-                elif raw is not None and not (isinstance(raw, str) and raw.startswith("=")):
-                    value, error = parse_cell(str(raw), label="")
+                elif _typed_over_a_formula(grid, s, line, column, raw):
+                    # Only checked against what it is made from, never kept: a figure pasted over
+                    # a formula holds all its decimals, so it is read to the most a cell keeps.
+                    text = cell_text(cell, unit, places=MAX_DECIMAL_PLACES)
+                    value, error = parse_cell(text, label="")
                     if error:
                         preview.errors.append(
-                            Message("error", f"{_quote(ref)}: {_reason(error, str(raw))}", *key)
+                            Message("error", f"{_quote(ref)}: {_reason(error, text)}", *key)
                         )
                     else:
                         typed_derived[key] = value
@@ -164,6 +198,41 @@ def read_workbook(ret, name, data, *, grid, saved, saved_answers, changed_since=
             preview.errors.append(message)
     _read_answers(workbook, grid, preview, saved_answers, since)
     return preview
+
+
+def cell_text(cell, unit, *, places=None):
+    """What a cell holds, as the text `parse_cell` reads: a number at Excel's 15 significant
+    digits (its binary noise gone), a % cell shown as a percentage times 100, text as it is; a
+    number rounded half up to `places` decimals when given."""
+    raw = cell.value
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return str(getattr(raw, "text", raw))  # an array formula's text, not its object
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return str(raw)  # 'inf', 'nan': refused by parse_cell
+    value = Decimal(f"{raw:.{EXCEL_DIGITS}g}") if isinstance(raw, float) else Decimal(raw)
+    if unit == PERCENT and is_percent_format(cell.number_format):
+        value = value.scaleb(2)
+    if places is not None and value.copy_abs() < LIMIT:
+        value = round_half_up(value, places)
+    return f"{value.normalize():f}"
+
+
+def is_percent_format(number_format):
+    """Whether Excel shows a number in `number_format` as a percentage, times 100 ('0.0%',
+    '0.00%', '0%'); a % in quotes or escaped ('0.0"%"') is only a sign."""
+    return "%" in _LITERAL_IN_FORMAT.sub("", number_format or "")
+
+
+def _typed_over_a_formula(grid, section, line, column, raw):
+    """Whether a computed cell holds a figure where the download put a formula: one to check
+    against what it is made from. A cell the download wrote as the app's figure (its formula
+    needs another return) is not the planner's, and is not read."""
+    if raw is None or (isinstance(raw, str) and raw.startswith("=")):
+        return False
+    formula = formula_of(grid, section, line, column)
+    return formula is None or not refers_elsewhere(formula)
 
 
 def _caused_by_defusedxml(error):

@@ -13,9 +13,12 @@ from . import reading, writing
 
 
 def return_workbook(ret):
-    """The return as an .xlsx, its saved values and answers filled in."""
+    """The return as an .xlsx, its saved values and answers filled in, and the app's figure in
+    any computed cell the workbook cannot work out itself (one using another template's return)."""
     grid = returns.grid_for_template(ret.template)
-    return writing.return_workbook(ret, grid, returns.typed_values(ret), returns.answers(ret))
+    typed = returns.typed_values(ret)
+    computed = returns.evaluation_of(ret, grid=grid, typed=typed).values
+    return writing.return_workbook(ret, grid, typed, returns.answers(ret), computed=computed)
 
 
 def plan_workbook(plan, figures):

@@ -140,9 +140,9 @@ def test_an_error_rule_shows_as_an_error_and_a_rule_on_another_template_stays_th
 
     # A rule whose severity is an error is shown as the server shows an error.
     page.goto("/returns/2019/06F/performance/draft/")
-    q1 = page.locator("#cell-ae_4_hours-q1")
+    q1 = page.locator("#cell-iapt_access-q1")
     q1.fill("100.1")
-    message = page.locator("#cell-ae_4_hours-q1-message")
+    message = page.locator("#cell-iapt_access-q1-message")
     expect(message).to_have_class("nhsuk-error-message")
     expect(message).to_contain_text("Error: ")
     expect(q1).to_have_attribute("aria-invalid", "true")

@@ -255,3 +255,9 @@ def test_multiplication_before_addition_and_brackets_first():
 def test_anything_beyond_the_language_is_refused_when_the_template_is_read(source):
     with pytest.raises(FormulaError):
         Formula(source)
+
+
+def test_a_reference_to_another_template_is_named_as_written_by_required_names():
+    formula = Formula("qipp:total.gross / total_income.budget * 100")
+
+    assert formula.required_names == formula.names == ["qipp:total.gross", "total_income.budget"]

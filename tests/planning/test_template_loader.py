@@ -5,8 +5,16 @@ from decimal import Decimal
 
 import pytest
 
+from planning import template_loader
 from planning.formulas import Formula, FormulaError, places_of, round_half_up
-from planning.template_loader import TemplateDataError, validate
+from planning.models import Template
+from planning.template_loader import (
+    TemplateDataError,
+    check_cross_template_rules,
+    load_all,
+    load_file,
+    validate,
+)
 
 BASE = {
     "code": "activity",
@@ -52,6 +60,18 @@ def test_a_valid_template_passes():
     validate(BASE, source="activity.toml")
 
 
+def test_a_template_may_name_its_control_total_cells_of_its_own_and_another_templates_cell():
+    data = changed(lambda d: d.update(control_total="total.plan"))
+    data["sections"][0]["lines"][1]["standard"] = 95
+    data["sections"][0]["lines"].append(
+        {"code": "share", "label": "Share", "formula": "gp.fot / total.fot * 100"}
+    )
+    data["sections"][0]["lines"].append(
+        {"code": "per_qipp", "label": "Per QIPP", "formula": "qipp:total.gross / total.plan"}
+    )
+    validate(data, source="activity.toml")
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -88,6 +108,18 @@ def test_a_valid_template_passes():
             "appears twice",
         ),
         (lambda d: d["sections"][0]["lines"][1].update(code="gp__x"), "not a valid code"),
+        (
+            lambda d: d["sections"][0]["lines"][0].update(sum_of=[], formula="gp.nothing * 2"),
+            "refers to 'gp.nothing', which is not a cell of this template",
+        ),
+        (
+            lambda d: d["sections"][0]["lines"][0].update(sum_of=[], formula="total.plan + 1"),
+            "depends on itself",
+        ),
+        (lambda d: d.update(control_total="total.nothing"), "control_total 'total.nothing'"),
+        (lambda d: d.update(control_total="total"), "control_total 'total'"),
+        (lambda d: d["sections"][0]["lines"][1].update(standard="95%"), "must be a number"),
+        (lambda d: d["sections"][0]["lines"][1].update(standard=True), "must be a number"),
     ],
 )
 def test_invalid_templates_are_refused_with_the_file_and_the_problem(change, message):
@@ -159,3 +191,69 @@ def test_a_blank_makes_arithmetic_blank_except_inside_sum():
     assert Formula("coding + sum(fot)").evaluate(values.get) is None
     assert Formula("fot / coding").evaluate(values.get) is None
     assert Formula("fot / (trend - 25)").evaluate(values.get) is None
+
+
+# Cross-template references in formulas, checked once the round's templates are loaded ---------------
+
+CROSS = """code = "cross"
+name = "Cross"
+kind = "finance"
+completed_by = ["ccg"]
+
+[[sections]]
+code = "main"
+title = "Main"
+unit = "£000"
+
+[[sections.columns]]
+code = "budget"
+label = "Budget"
+
+[[sections.lines]]
+code = "allocation"
+label = "Allocation"
+
+[[sections.lines]]
+code = "measure"
+label = "Measure"
+formula = "{formula}"
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "formula, message",
+    [
+        ("finance:total_income.budget - allocation", None),
+        ("qipp:total.gross / allocation.budget * 100", None),
+        ("finance:nothing.budget - allocation", "not a cell of the 2019/20 templates"),
+        ("budgets:total_income.budget - allocation", "not a cell of the 2019/20 templates"),
+        ("finance:total_income.plan - allocation", "not a cell of the 2019/20 templates"),
+        # A cell computed from another template: templates may not wait on each other.
+        ("finance:qipp_pct_allocation.budget * allocation", "itself computed from another"),
+        ("cross:allocation.budget * 2", "a cell of its own template"),
+    ],
+)
+def test_a_formula_may_use_another_templates_own_figures_only(tmp_path, formula, message):
+    load_all()
+    folder = tmp_path / "2019"
+    folder.mkdir()
+    path = folder / "cross.toml"
+    path.write_text(CROSS.format(formula=formula))
+    template = load_file(path)
+    if message is None:
+        check_cross_template_rules(template)
+    else:
+        with pytest.raises(TemplateDataError, match=message):
+            check_cross_template_rules(template)
+
+
+@pytest.mark.django_db
+def test_a_bad_cross_template_reference_undoes_the_whole_load(tmp_path, monkeypatch):
+    folder = tmp_path / "2019"
+    folder.mkdir()
+    (folder / "cross.toml").write_text(CROSS.format(formula="finance:nothing.budget"))
+    monkeypatch.setattr(template_loader, "DATA_DIR", tmp_path)
+    with pytest.raises(TemplateDataError, match="not a cell"):
+        template_loader.load_all()
+    assert not Template.objects.exists()

@@ -11,7 +11,7 @@ from planning.models import Membership, Milestone, Organisation, Role, System
 from submissions.demo import DEMO_PASSWORD
 from submissions.models import Change, Paper, PaperRender, Return, SystemPlan
 from submissions.plans.selectors import control_total, figures
-from submissions.returns.selectors import computed_values
+from submissions.returns.selectors import computed_values, evaluation_of
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,38 @@ def test_demo_returns_plan_and_paper_carry_bedfordshires_published_figures(
     assert control_total(plan, figures(plan).grid)["total"] == Decimal("6100")
     assert Return.objects.get(organisation__ods_code="04F", template__code="activity").is_late
     assert PaperRender.objects.get(paper__organisation__ods_code="06F").status == "ready"
+
+
+def test_demo_finance_reproduces_bedfordshires_summary_of_spend_to_the_pound(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    finance = Return.objects.get(
+        organisation__ods_code="06F", template__code="finance", stage="draft"
+    )
+    values = computed_values(finance)  # with its QIPP return's gross savings beside it
+    published = {
+        "total_income": 681172,
+        "total_commissioned": 659649,
+        "total_reserves": 5515,
+        "running_costs": 9908,
+        "surplus": 6100,
+        "cumulative_surplus": 6100,
+        "qipp_efficiencies": -29441,
+    }
+    assert {line: values[(line, "budget")] for line in published} == published
+    assert f"{values[('qipp_pct_allocation', 'budget')]:.2f}" == "4.32"  # "£29.4m (4.3%)"
+    # The QIPP bridge equals the QIPP return's gross savings: no cross-template error.
+    assert evaluation_of(finance).errors == []
+
+
+def test_demo_has_an_illustrative_provider_finance_return_meeting_its_control_total(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    bedford = Return.objects.get(
+        organisation__ods_code="RC1", template__code="provider_finance", stage="draft"
+    )
+    assert bedford.status == "submitted"
+    values = computed_values(bedford)
+    assert values[("total_income", "plan")] == 235800
+    assert values[("surplus", "plan")] == values[("control_total", "plan")] == 11000
+    assert evaluation_of(bedford).errors == evaluation_of(bedford).warnings == []

@@ -13,21 +13,29 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # Bedfordshire CCG's 2019/20 budget as published (£000): DOMAIN.md, "Figures to test against".
+# The published categories are net of QIPP; the template's are before efficiencies, with the QIPP
+# return's gross savings as the bridge (submissions/demo/seed_figures.py, FINANCE), and reach the
+# published net commissioned expenditure and surplus.
 PUBLISHED_BUDGET = {
-    "Total income": "681,172",
-    "Acute services": "359,072",
-    "Mental health services": "61,128",
-    "Community health services": "42,291",
-    "Continuing care services": "38,655",
-    "Primary care services": "73,909",
-    "Primary care co-commissioning (delegated)": "64,120",
-    "Other programme services": "20,474",
-    "Total commissioned expenditure": "659,649",
+    "Total allocation": "681,172",
+    "Net commissioned expenditure": "659,649",
     "Contingency": "3,406",
     "Other reserves": "2,109",
     "Total reserves": "5,515",
     "Running costs": "9,908",
-    "Surplus (control total)": "6,100",
+    "In-year surplus/(deficit)": "6,100",
+    "Cumulative surplus/(deficit) (control total)": "6,100",
+}
+BEFORE_EFFICIENCIES = {
+    "Acute services": "377,650",
+    "Mental health services": "63,196",
+    "Community health services": "42,441",
+    "Continuing care services": "39,105",
+    "Primary care services": "75,409",
+    "Primary care co-commissioning (delegated)": "65,365",
+    "Other programme services": "25,924",
+    "Expenditure before efficiencies": "689,090",
+    "QIPP efficiencies": "(29,441)",
 }
 
 
@@ -45,14 +53,16 @@ def test_summary_of_spend_holds_bedfordshires_published_figures(beds):
     ]
     rows = {row["label"]: row for row in block["rows"]}
     assert {label: rows[label]["cells"][0] for label in PUBLISHED_BUDGET} == PUBLISHED_BUDGET
-    assert rows["Total commissioned expenditure"]["cells"] == [
+    assert {label: rows[label]["cells"][0] for label in BEFORE_EFFICIENCIES} == BEFORE_EFFICIENCIES
+    assert rows["Net commissioned expenditure"]["cells"] == [
         "659,649",
         "579,073",
         "80,576",
         "12.2%",
     ]
-    assert rows["Surplus (control total)"]["cells"][:3] == ["6,100", "10,000", "(3,900)"]
-    assert rows["Total commissioned expenditure"]["total"]
+    assert rows["In-year surplus/(deficit)"]["cells"][:3] == ["6,100", "10,000", "(3,900)"]
+    assert rows["Net commissioned expenditure"]["total"]
+    assert rows["Expenditure before efficiencies"]["total"]
     assert not rows["Acute services"]["total"]
 
 
@@ -92,6 +102,7 @@ def test_outstanding_lists_each_partners_returns_on_the_systems_paper_only(beds,
         ("Bedford Hospital NHS Trust", "Activity plan"),
         ("Bedford Hospital NHS Trust", "Performance trajectories"),
         ("Bedford Hospital NHS Trust", "Operational plan narrative"),
+        ("Bedford Hospital NHS Trust", "Provider finance plan"),
     }
     # Bedfordshire's own paper is read by people who may not read Luton's or the trust's returns.
     own = paper_data(factories.paper(organisation=beds, blocks=["outstanding"]))["outstanding"]

@@ -118,11 +118,13 @@ def test_qipp_reasonableness_fires_above_four_percent_of_allocation(grids, gross
     assert ("gross_reasonableness" in keys) is fires
 
 
-@pytest.mark.parametrize("q4, fires", [("66.7", False), ("66.6", True)])
-def test_dementia_diagnosis_below_the_national_standard_is_flagged(grids, q4, fires):
-    values = computed(grids["performance"], {("dementia_diagnosis", "q4"): q4})
+@pytest.mark.parametrize("diagnosed, fires", [("667", False), ("666", True)])
+def test_dementia_diagnosis_below_the_national_standard_is_flagged(grids, diagnosed, fires):
+    # 667 of 1,000 is 66.7%, the two thirds ambition; 666 is 66.6%.
+    cells = {("dementia_diagnosed", "q4"): diagnosed, ("dementia_prevalence", "q4"): "1,000"}
+    values = computed(grids["performance"], cells)
     lines = {m.line for m in check_rules(grids["performance"], values)}
-    assert ("dementia_diagnosis" in lines) is fires
+    assert ("dementia_diagnosis_pct" in lines) is fires
 
 
 def test_a_blank_forecast_gives_a_blank_variance_not_100_percent(grids):
@@ -219,12 +221,12 @@ def test_running_costs_warning_fires_above_the_allowance(grids, running_costs, f
     assert ("running_costs_within_allowance" in keys) is fires
 
 
-@pytest.mark.parametrize("mental_health, fires", [("60,806", False), ("60,805", True)])
+@pytest.mark.parametrize("mental_health, fires", [("62,786", False), ("62,785", True)])
 def test_mental_health_investment_standard_fires_when_mental_health_grows_slower(
     grids, mental_health, fires
 ):
-    # Core programme grows 607,144 / 587,950 = 1.0326456; 58,884 * 1.0326456 = 60,806.3, which is
-    # 60,806 in £000: mental health spend of 60,806 keeps up with the allocation.
+    # Core programme grows 606,611 / 568,914 = 1.0662606; 58,884 * 1.0662606 = 62,785.7, which is
+    # 62,786 in £000: mental health spend of 62,786 keeps up with the allocation.
     cells = {**seed_figures.finance_cells(), ("mental_health", "budget"): mental_health}
     keys = [m.key for m in check_rules(grids["finance"], computed(grids["finance"], cells))]
     assert ("mental_health_investment_standard" in keys) is fires
@@ -254,6 +256,16 @@ def test_a_bridge_that_takes_the_plan_below_zero_is_an_error_on_the_plan(grids):
     cells = {**seed_figures.activity_cells(), ("ae_other", "transformation"): "-20,000"}
     errors = check_computed(grids["activity"], computed(grids["activity"], cells))
     assert ("ae_other", "plan") in {(e.line, e.column) for e in errors}
+
+
+@pytest.mark.parametrize("transformation, refused", [("-16,235", False), ("-16,236", True)])
+def test_a_computed_cell_of_exactly_zero_is_not_refused_as_negative(grids, transformation, refused):
+    # A&E other types: 4,388 + trend 1,047 + policy 10,800 = 16,235 before the transformation.
+    cells = {**seed_figures.activity_cells(), ("ae_other", "transformation"): transformation}
+    values = computed(grids["activity"], cells)
+    errors = check_computed(grids["activity"], values)
+
+    assert (("ae_other", "plan") in {(e.line, e.column) for e in errors}) is refused
 
 
 def test_typed_total_that_does_not_equal_its_parts_is_an_error(grids):
@@ -295,6 +307,10 @@ def test_parse_cell_reads_what_people_type(raw, expected):
         ("-100000000000", "too far below zero: it can be at least -99,999,999,999.9999"),
         ("1.23456", "at most 4 decimal places"),
         ("1,2,3.4.5", "is not a number"),
+        # Half a bracket is not a negative (mutation testing: "(123" was read as -12 unnoticed).
+        ("(123", "is not a number"),
+        ("123)", "is not a number"),
+        ("((123))", "is not a number"),
     ],
 )
 def test_parse_cell_refuses_what_is_not_a_usable_number(raw, message):

@@ -92,7 +92,11 @@ def test_list_rows_hold_only_the_templates_an_organisation_completes(templates, 
         ("performance", "final"),
         ("narrative", "draft"),
         ("narrative", "final"),
+        ("provider_finance", "draft"),
+        ("provider_finance", "final"),
     ]
+    bedfordshire_templates = {c["template"].code for c in rows[0]["cells"]}
+    assert "provider_finance" not in bedfordshire_templates  # a CCG's finance plan is "finance"
 
 
 def test_list_rows_have_a_cell_per_template_and_stage_with_the_saved_return_or_none(
@@ -104,7 +108,10 @@ def test_list_rows_have_a_cell_per_template_and_stage_with_the_saved_return_or_n
     [row] = return_list_rows([bedfordshire], in_order(templates), existing)
 
     cells = {(c["template"].code, c["stage"].value): c["ret"] for c in row["cells"]}
-    assert len(cells) == 2 * len(templates)  # a CCG completes every template, draft and final
+    # a CCG completes every template made for CCGs (not the providers' finance plan), draft and final
+    ccg_templates = [t for t in templates.values() if "ccg" in t.organisation_kinds]
+    assert "provider_finance" not in {t.code for t in ccg_templates}
+    assert len(cells) == 2 * len(ccg_templates)
     assert cells.pop(("activity", "draft")) == ret
     assert set(cells.values()) == {None}
 
@@ -294,7 +301,7 @@ def test_a_column_is_named_in_a_sentence_without_losing_acronyms_or_months(label
 def test_the_grid_definition_gives_grid_js_labels_names_and_rules(grids):
     definition = grid_definition(grids["finance"])
 
-    [summary] = definition["sections"]
+    summary = next(s for s in definition["sections"] if s["code"] == "summary")
     forecast = next(c for c in summary["columns"] if c["code"] == "forecast")
     assert forecast["label"] == "2018/19 forecast outturn"
     assert forecast["in_sentence"] == "2018/19 forecast outturn"
@@ -303,8 +310,10 @@ def test_the_grid_definition_gives_grid_js_labels_names_and_rules(grids):
         "contingency_minimum",
         "mental_health_investment_standard",
         "running_costs_within_allowance",
+        "qipp_efficiencies_negative",
     ]
-    assert definition["rules_left_to_server"] == []
+    # It names the QIPP return's cells (qipp:total.gross): the server checks it on every save.
+    assert definition["rules_left_to_server"] == ["qipp_efficiencies_match_qipp"]
 
 
 # The merge after a stale save ---------------------------------------------------------------------

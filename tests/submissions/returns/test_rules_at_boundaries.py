@@ -51,13 +51,15 @@ class Boundary:
     why: str
     flagged_lines: tuple = ()  # for a rule checked on each line: the lines it flags beyond
     finance: dict = field(default_factory=dict)  # the finance plan, for rules that look across
+    qipp: dict = field(default_factory=dict)  # the QIPP plan, for rules that look across
     years: tuple = YEARS
 
 
-# The finance plan of Bedfordshire's allocation (681,172) and of the example (600,050).
+# The finance plan of Bedfordshire's allocation (681,172, split as submissions/demo/seed_figures.py
+# splits it) and of the example (600,050).
 BEDFORDSHIRE_ALLOCATION = {
-    "core_programme.budget": "607,144",
-    "delegated_allocation.budget": "64,120",
+    "core_programme.budget": "606,611",
+    "delegated_allocation.budget": "64,653",
     "running_cost_allowance.budget": "9,908",
 }
 ALLOCATION_600050 = {"core_programme.budget": "600,050"}
@@ -96,6 +98,36 @@ BOUNDARIES = [
         {"running_cost_allowance.budget": "9,908", "running_costs.budget": "9,908"},
         {"running_costs.budget": "9,909"},
         "running costs equal to the allowance are within it",
+    ),
+    Boundary(
+        "finance",
+        "qipp_efficiencies_negative",
+        {"qipp_efficiencies.budget": "0"},
+        {"qipp_efficiencies.budget": "1"},
+        "no efficiencies is not a saving; 1 is a cost",
+    ),
+    Boundary(
+        "finance",
+        "qipp_efficiencies_match_qipp",
+        {"qipp_efficiencies.budget": "-29,441"},
+        {"qipp_efficiencies.budget": "-29,440"},
+        "the bridge equals minus the QIPP return's gross savings",
+        qipp={"acute.gross": "29,441"},
+    ),
+    # Provider finance (£000) --------------------------------------------------------------------
+    Boundary(
+        "provider_finance",
+        "cip_negative",
+        {"cip.plan": "0"},
+        {"cip.plan": "1"},
+        "a CIP of nothing is not a cost; 1 is",
+    ),
+    Boundary(
+        "provider_finance",
+        "surplus_meets_control_total",
+        {"other_operating_income.plan": "11,000", "control_total.plan": "11,000"},
+        {"control_total.plan": "11,001"},
+        "a surplus equal to the control total meets it",
     ),
     # QIPP (£000) --------------------------------------------------------------------------------
     Boundary(
@@ -143,33 +175,59 @@ BOUNDARIES = [
         "as many GPs as the baseline is not fewer",
     ),
     # Performance (%, 1 place) -------------------------------------------------------------------
+    # Rates computed from their counts (a count whole, the rate % at 1 place).
     Boundary(
-        "performance", "ae_standard", {"ae_4_hours.q4": "95"}, {"ae_4_hours.q4": "94.9"}, "95%"
+        "performance",
+        "ae_standard",
+        {"ae_within_4h.q4": "950", "ae_attendances.q4": "1,000"},
+        {"ae_within_4h.q4": "949"},
+        "95%",
     ),
     Boundary(
         "performance",
         "ae_standard",
-        {"ae_4_hours.q4": "94.95"},
-        {"ae_4_hours.q4": "94.94"},
+        {"ae_within_4h.q4": "9,495", "ae_attendances.q4": "10,000"},
+        {"ae_within_4h.q4": "9,494"},
         "94.95% reads 95.0% at the unit's 1 place, 94.94% reads 94.9%",
     ),
     Boundary(
-        "performance", "rtt_standard", {"rtt_18_weeks.q4": "92"}, {"rtt_18_weeks.q4": "91.9"}, "92%"
+        "performance",
+        "rtt_standard",
+        {"rtt_within_18w.q4": "920", "rtt_incomplete.q4": "1,000"},
+        {"rtt_within_18w.q4": "919"},
+        "92%",
     ),
     Boundary(
         "performance",
         "cancer_62_day_standard",
-        {"cancer_62_day.q4": "85"},
-        {"cancer_62_day.q4": "84.9"},
+        {"cancer_within_62d.q4": "850", "cancer_treated.q4": "1,000"},
+        {"cancer_within_62d.q4": "849"},
         "85%",
     ),
     Boundary(
         "performance",
         "dementia_diagnosis_standard",
-        {"dementia_diagnosis.q4": "66.7"},
-        {"dementia_diagnosis.q4": "66.6"},
+        {"dementia_diagnosed.q4": "667", "dementia_prevalence.q4": "1,000"},
+        {"dementia_diagnosed.q4": "666"},
         "two thirds, 66.7%",
     ),
+    *[
+        Boundary(
+            "performance",
+            f"{key}_counts_{quarter}",
+            {f"{numerator}.{quarter}": "1,000", f"{denominator}.{quarter}": "1,000"},
+            {f"{numerator}.{quarter}": "1,001"},
+            "a count within all of them",
+        )
+        for key, numerator, denominator in (
+            ("ae", "ae_within_4h", "ae_attendances"),
+            ("rtt", "rtt_within_18w", "rtt_incomplete"),
+            ("cancer", "cancer_within_62d", "cancer_treated"),
+            ("dementia", "dementia_diagnosed", "dementia_prevalence"),
+        )
+        for quarter in ("q1", "q2", "q3", "q4")
+    ],
+    # Trajectories typed as % (1 place).
     Boundary(
         "performance",
         "iapt_access_standard",
@@ -193,10 +251,10 @@ BOUNDARIES = [
         Boundary(
             "performance",
             f"{quarter}_at_most_100",
-            {f"ae_4_hours.{quarter}": "100"},
-            {f"ae_4_hours.{quarter}": "100.1"},
+            {f"iapt_access.{quarter}": "100"},
+            {f"iapt_access.{quarter}": "100.1"},
             "100% is the most a percentage can be",
-            flagged_lines=("ae_4_hours",),
+            flagged_lines=("iapt_access",),
         )
         for quarter in ("q1", "q2", "q3", "q4")
     ],
@@ -247,6 +305,10 @@ def messages_of(grids, year, boundary, raw):
         )
         assert finance_errors == []
         other["finance"] = grids[year]["finance"].compute(finance)
+    if boundary.qipp:
+        qipp, qipp_errors = evaluation.parse_typed(grids[year]["qipp"], cells(boundary.qipp))
+        assert qipp_errors == []
+        other["qipp"] = grids[year]["qipp"].compute(qipp)
     result = evaluation.evaluate(grid, typed, other)
     return [
         m

@@ -1,6 +1,7 @@
 """A return's workbook download: laid out like its template, its totals live Excel formulas that
 compute what the app computes (blanks included: a blank is not 0 in Excel either), locked; the
-cells people type in unlocked and validated; nobody's text able to become a formula."""
+cells people type in unlocked and validated; nobody's text able to become a formula. A % cell is an
+Excel percentage, which Excel holds as a fraction: Excel's 0.025 is the app's 2.5."""
 
 import io
 
@@ -20,6 +21,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+def as_the_app_shows(result, unit):
+    """What Excel computed, in the app's terms: a % cell holds the percentage divided by 100."""
+    if unit == "%" and isinstance(result, int | float):
+        return result * 100
+    return result
+
+
 def test_downloaded_formulas_compute_the_same_totals_as_the_app(
     lead_client, activity_return, cell_of, tmp_path
 ):
@@ -27,13 +35,17 @@ def test_downloaded_formulas_compute_the_same_totals_as_the_app(
     path.write_bytes(lead_client.get(factories.return_url(view="submissions:download")).content)
     workbook = load_workbook(path)
     compiler = ExcelCompiler(filename=str(path))
-    values = evaluation_of(activity_return).values
+    evaluation = evaluation_of(activity_return)
+    values = evaluation.values
     checked = 0
     for line in seed_figures.ACTIVITY:
         for column in ("fot", "trend", "plan", "growth"):
             cell = cell_of(workbook, line, column)
             if isinstance(cell.value, str) and cell.value.startswith("="):
-                result = compiler.evaluate(f"{cell.parent.title}!{cell.coordinate}")
+                result = as_the_app_shows(
+                    compiler.evaluate(f"{cell.parent.title}!{cell.coordinate}"),
+                    evaluation.grid.unit_of(line, column),
+                )
                 assert result == pytest.approx(float(values[(line, column)]), abs=1e-6), (
                     line,
                     column,
@@ -43,7 +55,8 @@ def test_downloaded_formulas_compute_the_same_totals_as_the_app(
 
 
 def computed_in_excel(path, workbook, grid):
-    """{(line, column): what pycel computes} for every formula cell of the downloaded workbook."""
+    """{(line, column): what pycel computes, in the app's terms} for every formula cell of the
+    downloaded workbook."""
     compiler = ExcelCompiler(filename=str(path))
     results = {}
     for sheet in workbook.worksheets:
@@ -58,7 +71,10 @@ def computed_in_excel(path, workbook, grid):
             for c, column in columns.items():
                 cell = sheet.cell(row=r, column=c)
                 if isinstance(cell.value, str) and cell.value.startswith("="):
-                    results[(line, column)] = compiler.evaluate(f"{sheet.title}!{cell.coordinate}")
+                    results[(line, column)] = as_the_app_shows(
+                        compiler.evaluate(f"{sheet.title}!{cell.coordinate}"),
+                        grid.unit_of(line, column),
+                    )
     return results
 
 
