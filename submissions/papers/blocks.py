@@ -62,13 +62,8 @@ def _table(organisation, round_, code, lines=None):
                 ],
             }
         )
-    status = "Under amendment" if ret.is_under_amendment else ret.get_status_display()
     return {
-        "template": template.name,
-        "stage": ret.get_stage_display(),
-        "status": status,
-        "submission": submission.number,
-        "submitted_at": submission.submitted_at,
+        **_source(template, ret, submission),
         "columns": [c.label for c in section.columns],
         "units": [c.unit or section.lines[0].unit for c in section.columns],
         "rows": rows,
