@@ -23,6 +23,7 @@ from submissions.models import Paper, Return
 from submissions.papers.services import paper_render_now
 from submissions.plans.selectors import plan_inputs, settled
 from submissions.plans.services import plan_approve
+from submissions.returns.selectors import grid_for_template
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -108,6 +109,19 @@ def templates():
     """Load every return template from planning/templates_data/ (both rounds); {code: 2019's}."""
     load_all()
     return {t.code: t for t in Template.objects.filter(round__financial_year=2019)}
+
+
+def grids(financial_years=(2019, 2020)):
+    """Load every template and build its grid: {year: {code: TemplateGrid}}. For module-scoped
+    fixtures that load once, inside a transaction they roll back."""
+    load_all()
+    return {
+        year: {
+            t.code: grid_for_template(t)
+            for t in Template.objects.filter(round__financial_year=year).select_related("round")
+        }
+        for year in financial_years
+    }
 
 
 def template(code, financial_year=2019):

@@ -9,10 +9,9 @@ import pytest
 from django.db import transaction
 
 from planning.models import Template
-from planning.template_loader import load_all
 from submissions.demo import seed_figures
 from submissions.returns.evaluation import evaluate, parse_typed
-from submissions.returns.selectors import grid_for_template
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +60,7 @@ OTHER_CCG_MEASURES = {
 def grids(django_db_setup, django_db_blocker):
     """{year: {template code: TemplateGrid}} for both rounds, loaded once, with nothing kept."""
     with django_db_blocker.unblock(), transaction.atomic():
-        load_all()
-        loaded = {
-            year: {
-                template.code: grid_for_template(template)
-                for template in Template.objects.filter(round__financial_year=year)
-            }
-            for year in YEARS
-        }
+        loaded = factories.grids(YEARS)
         controls = {
             (t.round.financial_year, t.code): t.control_total
             for t in Template.objects.select_related("round")

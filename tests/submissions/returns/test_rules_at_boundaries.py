@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.db import transaction
 
-from planning.models import Template
-from planning.template_loader import load_all
 from submissions.returns import evaluation
-from submissions.returns.selectors import grid_for_template
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +26,7 @@ YEARS = (2019, 2020)
 def grids(django_db_setup, django_db_blocker):
     """{year: {template code: TemplateGrid}} for both rounds, loaded once, with nothing kept."""
     with django_db_blocker.unblock(), transaction.atomic():
-        load_all()
-        loaded = {
-            year: {
-                template.code: grid_for_template(template)
-                for template in Template.objects.filter(round__financial_year=year)
-            }
-            for year in YEARS
-        }
+        loaded = factories.grids(YEARS)
         transaction.set_rollback(True)
     return loaded
 
