@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/render_paper.py
 	$(PY) bench/build_system_plan.py
 	$(PY) bench/plan_latency.py
+	$(PY) bench/build_all_plans.py
 
 # Mutation testing, by hand (slow; see docs/mutation.md). Narrow it with
 # `make mutation MUTANTS='planning.formulas.*'`; MUTATION_JOBS mutants run at once.
