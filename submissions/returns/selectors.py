@@ -1,12 +1,15 @@
 """Reads for returns, always scoped to the person asking: an organisation they may not read is a 404.
 Also the fetching half of a return's evaluation: the grid and values that `evaluation` works on."""
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from planning.models import Column, Line, Milestone, Organisation, Role, Section, Template
+from planning.models import Column, Line, Milestone, Organisation, Role, Template
 from planning.rules import organisation_ids
 from planning.selectors import (
     led_organisation_ids,
@@ -119,14 +122,92 @@ def explanations(ret):
     return dict(Explanation.objects.filter(ret=ret).values_list("key", "text"))
 
 
+# Process-local: {template pk: (fingerprint, grid)}. Built grids (their formulas parsed) are kept
+# between requests; the fingerprint, read from the database on every call, changes whenever a row
+# of the template's sections, columns or lines changes, in any process, so a grid is never stale.
+_GRIDS = {}
+_GRIDS_KEPT = 500
+_GRID_FINGERPRINT = """
+SELECT
+  (SELECT md5(string_agg(s.id || ':' || s.xmin || s.ctid, ',' ORDER BY s.id))
+   FROM planning_section s WHERE s.template_id = %s),
+  (SELECT md5(string_agg(c.id || ':' || c.xmin || c.ctid, ',' ORDER BY c.id))
+   FROM planning_column c JOIN planning_section s ON s.id = c.section_id WHERE s.template_id = %s),
+  (SELECT md5(string_agg(l.id || ':' || l.xmin || l.ctid, ',' ORDER BY l.id))
+   FROM planning_line l WHERE l.template_id = %s)
+"""
+# A row's version (xmin, ctid) as text; fixed SQL, nothing from outside.
+_ROW_VERSION = {
+    table: RawSQL(f"{table}.xmin::text || {table}.ctid::text", ())  # noqa: S611, S608
+    for table in ("planning_line", "planning_column", "planning_section")
+}
+_SECTION_ROW_VERSION = {"section_row_version": _ROW_VERSION["planning_section"]}
+
+
 def grid_for_template(template):
-    """The template's shape, for `evaluation`: its sections, columns and lines in three queries."""
-    return TemplateGrid.build(
-        template,
-        Section.objects.filter(template=template).order_by("order"),
-        Column.objects.filter(section__template=template).order_by("order"),
-        Line.objects.filter(template=template).order_by("order"),
+    """The template's shape, for `evaluation`: its sections, columns and lines. Built in two
+    queries the first time, then one query while the template's rows are unchanged."""
+    caching = connection.vendor == "postgresql" and template.pk is not None
+    kept = _GRIDS.get(template.pk) if caching else None
+    if kept is not None and _grid_fingerprint(template) == kept[0]:
+        return replace(kept[1], template=template)  # the caller's template row: its rules
+    lines = _with_row_versions(
+        Line.objects.filter(template=template).select_related("section").order_by("order"),
+        "planning_line",
+        caching,
     )
+    columns = _with_row_versions(
+        Column.objects.filter(section__template=template)
+        .select_related("section")
+        .order_by("order"),
+        "planning_column",
+        caching,
+    )
+    # Every section has lines (a grid section may also have columns): no third query for them.
+    sections = {row.section_id: row.section for row in [*lines, *columns]}
+    grid = TemplateGrid.build(
+        template, sorted(sections.values(), key=lambda s: (s.order, s.pk)), columns, lines
+    )
+    if caching:
+        if len(_GRIDS) >= _GRIDS_KEPT:
+            _GRIDS.clear()
+        section_versions = {row.section_id: row.section_row_version for row in [*lines, *columns]}
+        _GRIDS[template.pk] = (
+            (
+                _digest(section_versions.items()),
+                _digest((row.pk, row.row_version) for row in columns),
+                _digest((row.pk, row.row_version) for row in lines),
+            ),
+            grid,
+        )
+    return grid
+
+
+def _with_row_versions(queryset, table, caching):
+    """The rows of `queryset`, each with its and its section's row version when caching."""
+    if not caching:
+        return list(queryset)
+    return list(queryset.annotate(row_version=_ROW_VERSION[table], **_SECTION_ROW_VERSION))
+
+
+def _digest(versions):
+    """What `_GRID_FINGERPRINT` reads for rows of these (pk, row version) pairs (None for none,
+    as the md5 of no rows is NULL)."""
+    versions = sorted(versions)
+    if not versions:
+        return None
+    text = ",".join(f"{pk}:{version}" for pk, version in versions)
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _grid_fingerprint(template):
+    """A digest of the exact row versions of the template's sections, columns and lines
+    (PostgreSQL). A row's (xmin, ctid) changes with every insert and update, even twice in one
+    transaction, and a deleted row drops out, so a new template version, or a label edited without
+    one, is seen at once."""
+    with connection.cursor() as cursor:
+        cursor.execute(_GRID_FINGERPRINT, [template.pk] * 3)
+        return cursor.fetchone()
 
 
 def evaluation_of(ret, *, grid=None, typed=None):
