@@ -213,9 +213,11 @@ UPLOAD_MAX_EXPANDED_BYTES = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
-# Seconds a system plan build waits after a submission, so a burst of submissions makes one build.
-# It is the floor of how fresh a plan can be: with 2 s a submission is in the plan about 2.1 s
-# later, and a burst from one action (a few ms apart) still makes one build (bench/plan_latency.py).
+# The least time between two builds of one system plan, in seconds. A submission to a plan not
+# built in that time (idle) is built at once, in about a build's time; otherwise one build is due
+# this long after the last one started, and every submission arriving meanwhile goes into it. So a
+# plan is at most this long (plus a build) behind its submissions, and a deadline-day storm makes
+# at most one build of a plan per this many seconds (submissions/queue.py, bench/storm.py).
 PLAN_BUILD_DELAY_SECONDS = int(os.environ.get("PLAN_BUILD_DELAY_SECONDS", "2"))
 
 # Content Security Policy: our own files only, no inline script or style.

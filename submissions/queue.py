@@ -3,9 +3,11 @@
 Services call these after their transaction commits; the tasks (`submissions/tasks.py`, the edge)
 call services in turn, so naming tasks here instead of importing them keeps the imports one way.
 A plan's `PlanState` is the queue's bookkeeping: a request marks the plan stale and claims the one
-queued build (requests in a burst coalesce); if the queue cannot be reached the plan stays stale
-and the periodic `rebuild_stale_plans` task builds it later. Nothing here ever raises because the
-queue is down: the submission or the paper that asked must stand whatever happened to the queue.
+queued build, due at once if the plan is idle or PLAN_BUILD_DELAY_SECONDS after its last build
+started (requests meanwhile coalesce into it: `next_build_at`); if the queue cannot be reached
+the plan stays stale and the periodic `rebuild_stale_plans` task builds it later. Nothing here ever
+raises because the queue is down: the submission or the paper that asked must stand whatever
+happened to the queue.
 
 Sending never waits on a result store (nothing here reads a task's result) and gives up at once
 when the broker refuses (`CELERY_BROKER_TRANSPORT_OPTIONS`), so a request that queues work answers
@@ -90,22 +92,40 @@ def plans_waiting_for_the_queue(*, ret):
     ).exists()
 
 
+def next_build_at(state, now):
+    """When a build requested `now` may start: at once if the plan has not been built in the last
+    PLAN_BUILD_DELAY_SECONDS (it is idle), else that long after its last build started. So a lone
+    submission is in its plan within a build's time, and a storm makes at most one build of a plan
+    every PLAN_BUILD_DELAY_SECONDS, each reading every submission that arrived before it."""
+    if state.last_build_at is None:
+        return now
+    return max(
+        now, state.last_build_at + datetime.timedelta(seconds=settings.PLAN_BUILD_DELAY_SECONDS)
+    )
+
+
 def request_plan_build(*, system_id, template_id, stage):
-    """Mark the plan stale and queue a build unless one is already queued. Returns whether it
-    queued one."""
+    """Mark the plan stale and queue a build, due at `next_build_at`, unless one is already queued
+    (it will read these inputs when it starts). Returns whether it queued one."""
     now = timezone.now()
-    delay = settings.PLAN_BUILD_DELAY_SECONDS
     state = plan_state(system_id, template_id, stage)
+    # A build running now started before this: it leaves the plan stale (`build_system_plan`), and
+    # its task cleared the claim, so the claim below queues the build after it.
     PlanState.objects.filter(pk=state.pk).update(is_stale=True, requested_at=now)
+    state.refresh_from_db(fields=["last_build_at"])
+    due = next_build_at(state, now)
     claimed = (
         PlanState.objects.filter(pk=state.pk)
         .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
-        .update(scheduled_until=now + datetime.timedelta(seconds=delay) + CLAIM_MARGIN)
+        .update(scheduled_until=due + CLAIM_MARGIN)
     )
     if not claimed:
-        return False  # a queued build will read these inputs when it runs
+        return False  # a queued build will read these inputs when it starts
     try:
-        _send(BUILD_SYSTEM_PLAN, (system_id, template_id, stage), countdown=delay)
+        if due > now:
+            _send(BUILD_SYSTEM_PLAN, (system_id, template_id, stage), eta=due)
+        else:
+            _send(BUILD_SYSTEM_PLAN, (system_id, template_id, stage))
     except Exception as error:  # the submission must stand whatever happened to the queue
         log.warning("Could not queue a system plan build: %s", error)
         PlanState.objects.filter(pk=state.pk).update(

@@ -148,6 +148,11 @@ class PlanState(models.Model):
     scheduled_until = models.DateTimeField(
         null=True, blank=True, help_text="A build is queued to start by then; requests coalesce."
     )
+    last_build_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the last build started: the next starts PLAN_BUILD_DELAY_SECONDS later.",
+    )
     last_error = models.TextField(blank=True)
 
     class Meta:

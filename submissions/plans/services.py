@@ -11,6 +11,8 @@ The ICS lead approves a built version, or sends partners' returns back for amend
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from planning import audit
@@ -40,6 +42,9 @@ from .selectors import (
     stale_plan_keys,
 )
 
+# The first key of the advisory lock a build of a plan holds (the second is its PlanState's id).
+PLAN_BUILD_LOCK = 14_000
+
 
 class PlanRefused(Exception):
     """The plan cannot be changed as asked; the message says why, and `field` which form field
@@ -52,12 +57,17 @@ class PlanRefused(Exception):
 
 
 @transaction.atomic
-def build_system_plan(*, system, template, stage, user=None):
-    """Build the plan from the current inputs; returns (plan, created)."""
-    started = timezone.now()
+def build_system_plan(*, system, template, stage, user=None, started=None):
+    """Build the plan from the current inputs; returns (plan, created). `started`: when the
+    build began, if before this call (the task's `build_from_ids`)."""
+    started = started or timezone.now()
     state = queue.plan_state(system.pk, template.pk, stage)
-    # One build of a plan at a time: the second waits here, then finds the inputs unchanged.
-    state = PlanState.objects.select_for_update().get(pk=state.pk)
+    # One build of a plan at a time: the second waits here, then finds the inputs unchanged. An
+    # advisory lock, not the state's row, so a submission's request never waits for a build.
+    # (SQLite has one writer at a time anyway.)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_BUILD_LOCK, state.pk])
     inputs = plan_inputs(system=system, template=template, stage=stage)
     signature = signature_of(inputs)
     latest = latest_plan(system=system, template=template, stage=stage)
@@ -76,9 +86,15 @@ def build_system_plan(*, system, template, stage, user=None):
         _insert_contributions(plan, [i["submission_id"] for i in inputs if i["included"]])
         _insert_totals(plan, [i["organisation_id"] for i in population(inputs)])
         created = True
-    # A request that arrived after this build started still needs a build of its own.
-    requested_later = state.requested_at is not None and state.requested_at > started
-    PlanState.objects.filter(pk=state.pk).update(is_stale=requested_later, last_error="")
+    # A request that arrived after this build started (its submission may have come after what
+    # the build read) keeps the plan stale, with the build it queued; decided in this UPDATE, so a
+    # request written meanwhile is never overwritten. The next build is due PLAN_BUILD_DELAY_SECONDS
+    # after the latest one started (Greatest skips a null).
+    PlanState.objects.filter(pk=state.pk).update(
+        is_stale=Case(When(requested_at__gt=started, then=True), default=False),
+        last_error="",
+        last_build_at=Greatest(F("last_build_at"), Value(started)),
+    )
     return plan, created
 
 
@@ -126,10 +142,13 @@ def _insert_totals(plan, organisation_ids):
 
 
 def build_from_ids(*, system_id, template_id, stage, user_id=None):
-    """What the Celery task runs: clear the queued mark, then build. A build that fails leaves
-    the plan stale (the periodic rebuild tries again) with the reason in `PlanState.last_error`."""
+    """What the Celery task runs: clear the queued mark and note when this build started, then
+    build. A build that fails leaves the plan stale (the periodic rebuild tries again) with the
+    reason in `PlanState.last_error`."""
     states = PlanState.objects.filter(system_id=system_id, template_id=template_id, stage=stage)
-    states.update(scheduled_until=None)
+    # From here a request queues a build of its own, due PLAN_BUILD_DELAY_SECONDS after this one.
+    started = timezone.now()
+    states.update(scheduled_until=None, last_build_at=started)
     try:
         user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
         return build_system_plan(
@@ -137,6 +156,7 @@ def build_from_ids(*, system_id, template_id, stage, user_id=None):
             template=Template.objects.select_related("round").get(pk=template_id),
             stage=stage,
             user=user,
+            started=started,
         )
     except Exception as error:
         states.update(last_error=f"The plan could not be built: {type(error).__name__}: {error}")

@@ -16,12 +16,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(blmk, built, monkeypatch, settings):
-    """A partner has submitted since version 1 was built: a build is queued, 20 seconds away. (The
-    queue is not run: the test suite's embedded queue would build at once.)"""
+    """A partner has submitted since version 1 was built: a build is queued, due 20 seconds after
+    version 1 was built. (The queue is not run: the test suite's embedded queue would build at
+    once.)"""
     settings.PLAN_BUILD_DELAY_SECONDS = 20
     monkeypatch.setattr(build_system_plan_task, "apply_async", lambda *args, **kwargs: None)
     factories.submitted_return(blmk.luton, "activity", {("gp_referrals", "fot"): "500"})
-    before = timezone.now()
+    before = PlanState.objects.get().last_build_at
     assert queue.request_plan_build(
         system_id=blmk.system.pk, template_id=blmk.activity.pk, stage="draft"
     )

@@ -1,0 +1,243 @@
+"""The deadline-day storm: partners all over the country submit, RATE a minute for MINUTES, with a
+real Celery worker building the plans. How long from each submission until its system's plan
+includes it (p50/p95/max), how many builds per submission, and are all plans at the floor after?
+
+Run by hand: `.venv/bin/python bench/storm.py [--systems 42] [--partners 10] [--rate 250]
+[--minutes 1]`. It starts its own Redis, PostgreSQL when installed (else SQLite) and one Celery
+worker subprocess, like the test suite (`tests/services.py`), on a scratch database with the demo
+data plus SYSTEMS new systems of PARTNERS commissioners each. Submissions go through the services
+(as the return page's submit does), one partner after another in a random order, paced to RATE.
+Latency is a plan version's `built_at` minus the submission's `submitted_at` for the first version
+that includes it; the floor is one SQL `SUM(value * share) GROUP BY system, line, column` over the
+submissions the returns point at, and "lost" counts plan cells that differ from it. Prints a
+markdown table.
+"""
+
+import argparse
+import atexit
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from _setup import ROOT, django_on_scratch_database, table
+
+sys.path.insert(0, str(ROOT))
+from tests.services import start_postgres, start_redis  # noqa: E402
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("--systems", type=int, default=42)
+parser.add_argument("--partners", type=int, default=10, help="organisations per system")
+parser.add_argument("--rate", type=int, default=250, help="submissions a minute")
+parser.add_argument("--minutes", type=float, default=1.0)
+parser.add_argument("--seed", type=int, default=14)
+arguments = parser.parse_args()
+
+scratch = tempfile.mkdtemp(prefix="planning-storm-")
+cleanups = []
+
+
+def clean_up():
+    for cleanup in reversed(cleanups):
+        try:
+            cleanup()
+        except Exception as error:  # a server that already stopped must not hide the results
+            print(f"clean-up failed: {error}", file=sys.stderr)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+atexit.register(clean_up)
+redis_url = start_redis(scratch, cleanups)
+if not redis_url:
+    sys.exit("This benchmark needs redis-server (apt-get install redis-server).")
+os.environ["CELERY_BROKER_URL"] = redis_url
+os.environ["CELERY_RESULT_BACKEND"] = redis_url
+database_url = start_postgres(scratch, cleanups)
+if database_url:
+    database_url = database_url.rsplit("/", 1)[0] + "/postgres"  # the server's own database
+    os.environ["DATABASE_URL"] = database_url
+database = "PostgreSQL" if database_url else "SQLite"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # the demo data's plans are built in-process
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+django_on_scratch_database()
+
+from celery import current_app  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from planning.models import Membership, Organisation, Region, Role, System, Template  # noqa: E402
+from submissions.demo.returns import fill  # noqa: E402
+from submissions.models import PlanState, PlanValue, Return, SystemPlan  # noqa: E402
+
+activity = Template.objects.select_related("round").get(round__financial_year=2019, code="activity")
+CELLS = (("gp_referrals", "fot"), ("other_referrals", "fot"), ("gp_referrals", "trend"))
+random.seed(arguments.seed)
+
+# The country: SYSTEMS systems of PARTNERS commissioners (a third counted at half), each partner
+# with its planning lead; one return each, submitted once in the storm.
+region = Region.objects.create(name="Storm region")
+systems, partners = [], []
+for s in range(arguments.systems):
+    system = System.objects.create(code=f"ST{s:03d}", name=f"Storm system {s}", region=region)
+    systems.append(system)
+    for p in range(arguments.partners):
+        org = Organisation.objects.create(
+            ods_code=f"S{s:03d}{p:02d}", name=f"Storm partner {s}/{p}", kind="ccg"
+        )
+        Membership.objects.create(
+            organisation=org,
+            system=system,
+            role="commissioner",
+            share="0.5" if p % 3 == 0 else "1",
+            first_year=2019,
+        )
+        user = get_user_model().objects.create(username=f"storm{s}-{p}")
+        Role.objects.create(user=user, kind=Role.Kind.PLANNING_LEAD, organisation=org)
+        partners.append((org, user))
+random.shuffle(partners)
+count = min(len(partners), round(arguments.rate * arguments.minutes))
+partners = partners[:count]
+
+# The worker: a separate process on the same database and Redis, as in production.
+worker_log_path = os.path.join(scratch, "worker.log")
+worker_log = open(worker_log_path, "w")  # noqa: SIM115 - closed at exit
+worker = subprocess.Popen(
+    [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info"],
+    cwd=ROOT,
+    env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "LOG_LEVEL": "INFO"},
+    stdout=worker_log,
+    stderr=subprocess.STDOUT,
+)
+cleanups.append(lambda: (worker.terminate(), worker.wait(timeout=30), worker_log.close()))
+current_app.conf.task_always_eager = False
+current_app.send_task("submissions.tasks.ping").get(timeout=60)  # the worker is consuming
+SUCCEEDED = re.compile(r"build_system_plan_task\[\S+\] succeeded")
+
+
+def builds_so_far():
+    with open(worker_log_path) as log:
+        return len(SUCCEEDED.findall(log.read()))
+
+
+builds_before = builds_so_far()
+
+interval = 60 / arguments.rate
+started = time.perf_counter()
+late = 0.0
+for n, (org, user) in enumerate(partners):
+    cells = {cell: f"{random.randint(1_000, 200_000):,}" for cell in CELLS}
+    fill(
+        user=user,
+        ret=Return(organisation=org, template=activity, stage="draft"),
+        cells=cells,
+        explain=lambda warning: "storm",
+        submit=True,
+    )
+    wait = started + (n + 1) * interval - time.perf_counter()
+    if wait > 0:
+        time.sleep(wait)
+    else:
+        late = max(late, -wait)
+storm_seconds = time.perf_counter() - started
+
+
+def settled():
+    return not PlanState.objects.filter(system__in=systems, is_stale=True).exists()
+
+
+deadline = time.perf_counter() + settings.PLAN_BUILD_DELAY_SECONDS + 120
+while not settled() and time.perf_counter() < deadline:
+    time.sleep(0.1)
+
+FLOOR = """
+    SELECT m.system_id, v.line_id, v.column_id, SUM(v.value * m.share)
+    FROM submissions_submissionvalue v
+    JOIN submissions_return r ON r.submission_id = v.submission_id
+    JOIN planning_membership m ON m.organisation_id = r.organisation_id
+    WHERE r.template_id = %s AND r.stage = 'draft' AND m.system_id IN ({})
+    GROUP BY m.system_id, v.line_id, v.column_id
+"""
+with connection.cursor() as cursor:
+    ids = [s.pk for s in systems]
+    cursor.execute(FLOOR.format(", ".join(["%s"] * len(ids))), [activity.pk, *ids])
+    floor = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
+lost = 0
+for system in systems:
+    plan = (
+        SystemPlan.objects.filter(system=system, template=activity, stage="draft")
+        .order_by("-version")
+        .first()
+    )
+    got = {}
+    if plan is not None:
+        got = {
+            (system.pk, line, column): value
+            for line, column, value in PlanValue.objects.filter(plan=plan).values_list(
+                "line_id", "column_id", "value"
+            )
+        }
+    want = {key: value for key, value in floor.items() if key[0] == system.pk}
+    lost += sum(1 for key in want.keys() | got.keys() if want.get(key) != got.get(key))
+
+# Each submission's latency: the first plan version that includes it.
+versions = {}
+for plan in SystemPlan.objects.filter(system__in=systems, template=activity).order_by("version"):
+    versions.setdefault(plan.system_id, []).append(
+        (plan.built_at, {i["submission_id"] for i in plan.included})
+    )
+system_of = dict(
+    Membership.objects.filter(system__in=systems).values_list("organisation", "system")
+)
+latencies = []
+for ret in Return.objects.filter(template=activity, organisation__in=[o for o, _ in partners]):
+    submission = ret.submission
+    built_at = next(
+        (
+            at
+            for at, ids in versions.get(system_of[ret.organisation_id], [])
+            if ret.submission_id in ids
+        ),
+        None,
+    )
+    if built_at is not None:
+        latencies.append((built_at - submission.submitted_at).total_seconds())
+never = count - len(latencies)
+builds = builds_so_far() - builds_before
+p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else 0
+
+table(
+    f"Deadline-day storm, real worker ({database}, Redis; {platform.processor() or platform.machine()}, "
+    f"{os.cpu_count()} cores): {count} submissions at {arguments.rate}/min over "
+    f"{len(systems)} systems, PLAN_BUILD_DELAY_SECONDS = {settings.PLAN_BUILD_DELAY_SECONDS}",
+    [
+        "submissions",
+        "storm (s)",
+        "p50 (s)",
+        "p95 (s)",
+        "max (s)",
+        "builds",
+        "builds / submission",
+        "never visible",
+        "cells off the floor",
+    ],
+    [
+        [
+            count,
+            f"{storm_seconds:.1f}" + (f" (up to {late:.2f} s behind)" if late > 0.5 else ""),
+            f"{statistics.median(latencies):.2f}" if latencies else "-",
+            f"{p95:.2f}",
+            f"{max(latencies):.2f}" if latencies else "-",
+            builds,
+            f"{builds / count:.2f}",
+            never,
+            lost,
+        ]
+    ],
+)
