@@ -15,16 +15,12 @@ and the Submission snapshot (number 1, the same content hash) with a copy of eve
 """
 
 import argparse
-import atexit
 import os
 import random
-import shutil
 import sys
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _setup import throwaway_servers
 
 # England in 2019/20, roughly: organisations of each kind across 42 systems.
 NATIONAL = {"ccg": 191, "acute": 135, "mental_health": 54, "community": 17, "ambulance": 10}
@@ -35,25 +31,10 @@ THIRD = Decimal("0.333333333333")  # a third, as the membership share keeps it (
 def start_django_on_postgres(prefix="planning-national-"):
     """Start a throwaway PostgreSQL (stopped at exit), point Django at it and migrate. Returns the
     scratch folder. Exits if PostgreSQL is not installed: these numbers mean nothing on SQLite."""
-    sys.path.insert(0, str(ROOT))
-    from tests.services import start_postgres
-
-    scratch = tempfile.mkdtemp(prefix=prefix)
-    cleanups = []
-
-    def clean_up():
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as error:  # a server that already stopped must not hide the results
-                print(f"clean-up failed: {error}", file=sys.stderr)
-        shutil.rmtree(scratch, ignore_errors=True)
-
-    atexit.register(clean_up)
-    database_url = start_postgres(scratch, cleanups)
+    scratch, database_url, _, _ = throwaway_servers(prefix)
     if not database_url:
         sys.exit("This benchmark needs PostgreSQL (apt-get install postgresql).")
-    os.environ["DATABASE_URL"] = database_url.rsplit("/", 1)[0] + "/postgres"
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("MEDIA_ROOT", f"{scratch}/media")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -11,19 +11,13 @@ one build while their submissions fall within the delay. Prints a markdown table
 """
 
 import argparse
-import atexit
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from _setup import ROOT, django_on_scratch_database, table
-
-sys.path.insert(0, str(ROOT))
-from tests.services import start_postgres, start_redis  # noqa: E402
+from _setup import ROOT, django_on_scratch_database, table, throwaway_servers
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("delays", nargs="*", type=int, help="build delays to measure, in seconds")
@@ -31,28 +25,10 @@ parser.add_argument("--samples", type=int, default=10, help="single submissions 
 parser.add_argument("--burst", type=int, default=5, help="partners submitting in a burst")
 arguments = parser.parse_args()
 
-scratch = tempfile.mkdtemp(prefix="planning-latency-")
-cleanups = []
-
-
-def clean_up():
-    for cleanup in reversed(cleanups):
-        try:
-            cleanup()
-        except Exception as error:  # a server that already stopped must not hide the results
-            print(f"clean-up failed: {error}", file=sys.stderr)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-atexit.register(clean_up)
-redis_url = start_redis(scratch, cleanups)
-if not redis_url:
-    sys.exit("This benchmark needs redis-server (apt-get install redis-server).")
+scratch, database_url, redis_url, cleanups = throwaway_servers("planning-latency-", redis=True)
 os.environ["CELERY_BROKER_URL"] = redis_url
 os.environ["CELERY_RESULT_BACKEND"] = redis_url
-database_url = start_postgres(scratch, cleanups)
 if database_url:
-    database_url = database_url.rsplit("/", 1)[0] + "/postgres"  # the server's own database
     os.environ["DATABASE_URL"] = database_url
 database = "PostgreSQL" if database_url else "SQLite"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # the demo data's plans are built in-process
