@@ -15,7 +15,7 @@ INVALID_CHOICE = "Select one of the options shown."
 
 class _Bounded:
     """A widget that shows again at most its maxlength (or `limit`) of what was typed: a refused
-    120 kB title or date is not sent back whole."""
+    120 kB title, date or 2 MB paper section is not sent back whole. Paper forms use these too."""
 
     limit = None
 
@@ -26,6 +26,10 @@ class _Bounded:
 
 
 class BoundedTextInput(_Bounded, forms.TextInput):
+    pass
+
+
+class BoundedTextarea(_Bounded, forms.Textarea):
     pass
 
 

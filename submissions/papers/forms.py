@@ -4,6 +4,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
+from planning.forms import (
+    INVALID_CHOICE,
+    BoundedDateInput,
+    BoundedTextarea,
+    BoundedTextInput,
+)
 from submissions.models import Paper
 from submissions.models.papers import (
     OBJECTIVE_MAX_LENGTH,
@@ -16,35 +22,6 @@ from submissions.models.papers import (
 
 IMPLICATION_CHOICES = [("yes", "Yes"), ("no", "No"), ("na", "N/A")]
 EVIDENCED = ("[x]", "✓", "[✓]")
-# Django's own message repeats what was posted ("Select a valid choice. <all of it> is not one of
-# the available choices"): a 100 kB value would come back whole.
-INVALID_CHOICE = "Select one of the options shown."
-
-
-class _Bounded:
-    """A widget that shows again at most its maxlength (or `limit`): a refused 2 MB section (or
-    title, or date) is not sent back whole."""
-
-    limit = None
-
-    def format_value(self, value):
-        value = super().format_value(value)
-        limit = self.attrs.get("maxlength") or self.limit
-        return value[: int(limit)] if isinstance(value, str) and limit else value
-
-
-class BoundedTextarea(_Bounded, forms.Textarea):
-    pass
-
-
-class BoundedTextInput(_Bounded, forms.TextInput):
-    pass
-
-
-class BoundedDateInput(_Bounded, forms.DateInput):
-    limit = 10  # 2019-12-31; the browser's date field sends no more
-
-
 _ONE_LINE = (
     "body",
     "agenda_item",
