@@ -1,12 +1,14 @@
 """Building every plan of the round against the SQL floor, on national data (`bench/national.py`).
 
 Run by hand: `.venv/bin/python bench/build_all_plans.py [--runs 5] [--systems 42] [--seed 2019]`.
-It starts its own PostgreSQL, generates the national data, then, `--runs` times: empties the plan
-tables and builds every plan of the 2019 round (each system × each numeric template, draft stage,
-through `build_system_plan`), the first run; builds them all again with nothing changed, the second
-run; and times the floor, one `SELECT system, template, line, column, SUM(value × share) ... GROUP BY`
-over the values of the submissions that count. It checks every plan cell against the floor and
-prints a markdown table: medians, ratios to the floor, queries per build, `plancontribution` rows.
+It starts its own PostgreSQL, generates the national data, then, `--runs` times: times the floor,
+one `SELECT system, template, line, column, SUM(value × share) ... GROUP BY` over the values of the
+submissions that count; empties the plan tables and builds every plan of the 2019 round (each
+system × each numeric template, draft stage) set-based, `build_round_plans`: one transaction per
+template; builds them all again with nothing changed; then empties the plan tables again and builds
+each plan on its own (`build_system_plan`, as the queue does after a submission). It checks every
+plan cell against the floor and prints a markdown table: medians, ratios to the floor, statements,
+and what a plan version stores (`planinput` rows per version).
 """
 
 import argparse
@@ -33,7 +35,7 @@ from django.db import connection  # noqa: E402
 from planning.models import Column, Line, Membership, Organisation, System, Template  # noqa: E402
 from submissions.models import (  # noqa: E402
     PlanApproval,
-    PlanContribution,
+    PlanInput,
     PlanState,
     PlanValue,
     Return,
@@ -41,7 +43,7 @@ from submissions.models import (  # noqa: E402
     SubmissionValue,
     SystemPlan,
 )
-from submissions.plans.services import build_system_plan  # noqa: E402
+from submissions.plans.services import build_round_plans, build_system_plan  # noqa: E402
 
 STAGE = Return.Stage.DRAFT  # the stage the national data submits; final plans would be empty
 TOLERANCE = Decimal("0.0001")  # contributions are kept to 6 places, the floor is not rounded
@@ -54,8 +56,7 @@ templates = list(
     .order_by("order")
 )
 plan_tables = [
-    model._meta.db_table
-    for model in (PlanValue, PlanContribution, PlanApproval, SystemPlan, PlanState)
+    model._meta.db_table for model in (PlanValue, PlanInput, PlanApproval, SystemPlan, PlanState)
 ]
 
 # The floor: what every plan's cells add up to, straight from the snapshots, in one statement.
@@ -96,45 +97,68 @@ def empty_plans():
         cursor.execute(f"TRUNCATE {', '.join(plan_tables)}")
 
 
-def build_all():
-    """Every plan of the round; (seconds, [seconds of each build], queries, versions made)."""
-    each, made, queries = [], 0, []
+class Statements:
+    """Counts the statements run inside it."""
 
-    def count(execute, sql, params, many, context):
-        queries.append(1)
+    def __enter__(self):
+        self.count = 0
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
+def build_all():
+    """Every plan of the round, set-based: (seconds, statements, versions made)."""
+    with Statements() as statements:
         started = time.perf_counter()
+        built = build_round_plans(round_=templates[0].round, stage=STAGE)
+        seconds = time.perf_counter() - started
+    made = sum(created for plans in built.values() for _, created in plans.values())
+    return seconds, statements.count, made
+
+
+def build_each():
+    """Every plan of the round one at a time: ([seconds of each build], statements, made)."""
+    each, made = [], 0
+    with Statements() as statements:
         for system in systems:
             for template in templates:
-                one = time.perf_counter()
+                started = time.perf_counter()
                 _, created = build_system_plan(system=system, template=template, stage=STAGE)
-                each.append(time.perf_counter() - one)
+                each.append(time.perf_counter() - started)
                 made += created
-        seconds = time.perf_counter() - started
-    return seconds, each, len(queries), made
+    return each, statements.count, made
 
 
 def ms(seconds):
     return f"{seconds * 1000:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:,.1f} ms"
 
 
-floors, firsts, seconds_, one_plan, one_plan_again = [], [], [], [], []
+floors, firsts, seconds_, one_plan = [], [], [], []
 for _ in range(arguments.runs):
     started = time.perf_counter()
     floor_rows = floor()
     floors.append(time.perf_counter() - started)
     empty_plans()
-    total, each, first_queries, first_made = build_all()
+    total, first_statements, first_made = build_all()
     firsts.append(total)
-    one_plan += each
-    total, each, second_queries, second_made = build_all()
+    total, second_statements, second_made = build_all()
     seconds_.append(total)
-    one_plan_again += each
+    assert second_made == 0, f"{second_made} new versions when nothing changed"
+    empty_plans()
+    each, each_statements, each_made = build_each()
+    one_plan += each
+    assert each_made == first_made, (each_made, first_made)
 
 builds = len(systems) * len(templates)
-assert second_made == 0, f"{second_made} new versions when nothing changed"
+assert first_made == builds, f"{first_made} versions made, {builds} expected"
 
 # Correctness: every plan cell against the floor (the plans of the last run, one version each).
 expected = {tuple(row[:4]): row[4] for row in floor_rows}
@@ -154,14 +178,19 @@ largest = max(
 )
 
 versions = SystemPlan.objects.count()
-contributions = PlanContribution.objects.count()
+parts = PlanInput.objects.count()
+totals = PlanValue.objects.count()
+
+
+def size(model):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size(%s)", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
 with connection.cursor() as cursor:
     cursor.execute("SHOW server_version")
     postgres = cursor.fetchone()[0]
-    cursor.execute(
-        "SELECT pg_size_pretty(pg_total_relation_size(%s))", [PlanContribution._meta.db_table]
-    )
-    contribution_size = cursor.fetchone()[0]
 cpu = subprocess.run(
     ["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
     capture_output=True,
@@ -173,37 +202,36 @@ floor_ms = statistics.median(floors)
 first, second = statistics.median(firsts), statistics.median(seconds_)
 data = ", ".join(f"{count:,} {what}" for what, count in counts.items())
 print(
-    f"\n### Building every plan of the 2019 round ({STAGE} stage), {builds} builds, "
+    f"\n### Building every plan of the 2019 round ({STAGE} stage), {builds} plans, "
     f"medians of {arguments.runs} runs\n\n{data}. Machine: {os.cpu_count()} cores ({cpu}), "
     f"PostgreSQL {postgres}.\n"
 )
-print("| measure | median | × floor | statements per build (BEGIN, COMMIT not counted) |")
+print("| measure | median | × floor | statements |")
 print("| --- | --- | --- | --- |")
-print(f"| SQL floor: one `SUM(value × share) … GROUP BY` | {ms(floor_ms)} | 1 | — |")
+print(f"| SQL floor: one `SUM(value × share) … GROUP BY` | {ms(floor_ms)} | 1 | 1 |")
 print(
-    f"| all plans, first run (every version new) | {ms(first)} | {first / floor_ms:.0f}× | "
-    f"{first_queries / builds:.1f} |"
+    f"| all plans set-based, every version new | {ms(first)} | {first / floor_ms:.1f}× | "
+    f"{first_statements} ({len(templates)} templates) |"
 )
 print(
-    f"| all plans, second run (nothing changed) | {ms(second)} | {second / floor_ms:.0f}× | "
-    f"{second_queries / builds:.1f} |"
+    f"| all plans set-based, nothing changed | {ms(second)} | {second / floor_ms:.1f}× | "
+    f"{second_statements} |"
 )
 print(
-    f"| one plan, first run (median of {len(one_plan):,} builds; max) | "
-    f"{ms(statistics.median(one_plan))} (max {ms(max(one_plan))}) | — | — |"
-)
-print(
-    f"| one plan, nothing changed (median of {len(one_plan_again):,}) | "
-    f"{ms(statistics.median(one_plan_again))} | — | — |"
+    f"| one plan on its own, new version (median of {len(one_plan):,}; max) | "
+    f"{ms(statistics.median(one_plan))} (max {ms(max(one_plan))}) | — | "
+    f"{each_statements / builds:.0f} per plan |"
 )
 print(
     f"\n| check | result |\n| --- | --- |\n"
     f"| plan cells differing from the floor (by more than {TOLERANCE}) | "
     f"**{len(differ)}** of {len(expected.keys() | built.keys()):,} "
     f"(largest difference {largest:.6f}) |\n"
-    f"| plan versions after a first and a second run | {versions:,} |\n"
-    f"| `plancontribution` rows: total / per plan version | {contributions:,} / "
-    f"{contributions / max(versions, 1):,.0f} ({contribution_size}) |\n"
+    f"| what a version stores: `planinput` rows (one per included partner) | "
+    f"{parts / max(versions, 1):,.1f} per version ({size(PlanInput) / max(versions, 1) / 1024:,.1f} "
+    f"kB with indexes) |\n"
+    f"| its totals: `planvalue` rows (one per plan cell) | {totals / max(versions, 1):,.0f} per "
+    f"version |\n"
     f"| values in the included submissions | {counts['values']:,} |"
 )
 if differ:

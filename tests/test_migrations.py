@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from planning.models import Membership
+from planning.models import Line, Membership
 from submissions.models import Return, Value
 from submissions.returns.selectors import submitted_values
 
@@ -67,3 +67,181 @@ def test_a_return_saved_under_the_released_schema_survives_migrating_to_the_curr
     # A return that stood submitted gets its first submission: a frozen copy of its values.
     assert saved.submission.number == 1 and saved.submission.return_version == 3
     assert submitted_values(saved.submission) == {("gp_referrals", "fot"): Decimal("94810")}
+
+
+# The schema before plan versions stopped copying each partner's weighted cells (0007).
+BEFORE_PLAN_INPUTS = [
+    ("planning", "0004_template_control_totals_and_standards"),
+    ("submissions", "0006_planstate_last_build_at"),
+]
+HALF, THIRD = Decimal("0.5"), Decimal("0.333333333333")
+
+
+def plans_built_by_the_released_code(old):
+    """BLMK's activity plan, versions 1 (the hospital at half) and 2 (at a third, approved), as
+    the released build wrote them: inputs, a copy of each partner's weighted cells, totals."""
+    model = old.get_model
+    region = model("planning", "Region").objects.create(name="East of England")
+    system = model("planning", "System").objects.create(code="BLMK", name="BLMK", region=region)
+    round_ = model("planning", "Round").objects.create(financial_year=2019)
+    template = model("planning", "Template").objects.create(
+        round=round_,
+        code="activity",
+        name="Activity",
+        kind="activity",
+        organisation_kinds=["ccg", "acute"],
+    )
+    section = model("planning", "Section").objects.create(
+        template=template, code="referrals", title="Referrals", order=1
+    )
+    fot, growth = (
+        model("planning", "Column").objects.create(
+            section=section, code=code, label=code, order=n, unit=unit
+        )
+        for n, (code, unit) in enumerate([("fot", ""), ("growth", "%")], start=1)
+    )
+    gp, other = (
+        model("planning", "Line").objects.create(
+            template=template, section=section, code=code, label=code, order=n
+        )
+        for n, code in enumerate(["gp_referrals", "other_referrals"], start=1)
+    )
+    user = model("auth", "User").objects.create(username="lead")
+    submissions = {}
+    for ods, kind, role, figures in [
+        ("06F", "ccg", "commissioner", {gp: "94810", other: "1234.5678"}),
+        ("RC1", "acute", "provider", {gp: "1001", other: "0.0001"}),
+    ]:
+        org = model("planning", "Organisation").objects.create(ods_code=ods, name=ods, kind=kind)
+        model("planning", "Membership").objects.create(
+            organisation=org, system=system, role=role, share=HALF, first_year=2019
+        )
+        ret = model("submissions", "Return").objects.create(
+            organisation=org, template=template, stage="draft", status="submitted", version=2
+        )
+        submission = model("submissions", "Submission").objects.create(
+            ret=ret, number=1, return_version=2, submitted_at="2019-12-01T12:00Z", content_hash=ods
+        )
+        for line, value in figures.items():
+            model("submissions", "SubmissionValue").objects.create(
+                submission=submission, line=line, column=fot, value=Decimal(value)
+            )
+        model("submissions", "SubmissionValue").objects.create(
+            submission=submission, line=gp, column=growth, value=Decimal("3.5")
+        )
+        submissions[ods] = (
+            org,
+            role,
+            submission,
+            {line.pk: Decimal(v) for line, v in figures.items()},
+        )
+    stored = {}
+    for version, hospital_share in [(1, HALF), (2, THIRD)]:
+        shares = {"06F": Decimal(1), "RC1": hospital_share}
+        plan = model("submissions", "SystemPlan").objects.create(
+            system=system,
+            template=template,
+            stage="draft",
+            version=version,
+            signature=str(version),
+            inputs=[
+                {
+                    "organisation_id": org.pk,
+                    "ods_code": ods,
+                    "role": role,
+                    "share": str(shares[ods]),
+                    "submission_id": submission.pk,
+                    "included": True,
+                }
+                for ods, (org, role, submission, _) in submissions.items()
+            ],
+            approved_at="2019-12-02T12:00Z" if version == 2 else None,
+            approved_by=user if version == 2 else None,
+        )
+        for ods, (org, _, _, figures) in submissions.items():
+            for line_id, value in figures.items():
+                weighted = (value * shares[ods]).quantize(Decimal("0.000001"))
+                model("submissions", "PlanContribution").objects.create(
+                    plan=plan, organisation=org, line_id=line_id, column=fot, value=weighted
+                )
+                stored.setdefault(plan.pk, {}).setdefault(org.pk, {})[(line_id, "fot")] = weighted
+        for line_id, value in submissions["06F"][3].items():
+            model("submissions", "PlanValue").objects.create(
+                plan=plan, line_id=line_id, column=fot, value=value
+            )
+    return stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_plan_version_reads_the_same_figures_after_contributions_stop_being_copied():
+    from submissions.models import PlanInput, SystemPlan
+    from submissions.plans.selectors import plan_contributions, plan_typed_values
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PLAN_INPUTS)
+    stored = plans_built_by_the_released_code(
+        executor.loader.project_state(BEFORE_PLAN_INPUTS).apps
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    lines = {line.pk: line.code for line in Line.objects.all()}
+    for plan in SystemPlan.objects.order_by("version"):
+        read = {
+            org: {(lines[line], column): value for (line, column), value in cells.items()}
+            for org, cells in stored[plan.pk].items()
+        }
+        assert plan_contributions(plan) == read, f"version {plan.version}"
+        assert plan_typed_values(plan) == {
+            ("gp_referrals", "fot"): Decimal("94810"),
+            ("other_referrals", "fot"): Decimal("1234.5678"),
+        }
+    # One row per partner and version, at the share that version was built with.
+    assert sorted(
+        PlanInput.objects.values_list("plan__version", "organisation__ods_code", "share", "counted")
+    ) == [
+        (1, "06F", Decimal(1), True),
+        (1, "RC1", HALF, False),
+        (2, "06F", Decimal(1), True),
+        (2, "RC1", THIRD, False),
+    ]
+    assert SystemPlan.objects.get(version=2).approved_by.username == "lead"
+
+    # Going back writes the copies again, as they were.
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PLAN_INPUTS)
+    old = executor.loader.project_state(BEFORE_PLAN_INPUTS).apps
+    copies = {}
+    for row in old.get_model("submissions", "PlanContribution").objects.all():
+        cells = copies.setdefault(row.plan_id, {}).setdefault(row.organisation_id, {})
+        cells[(row.line_id, row.column.code)] = row.value
+    assert copies == stored
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stops_and_changes_nothing_when_a_version_would_read_differently():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PLAN_INPUTS)
+    old = executor.loader.project_state(BEFORE_PLAN_INPUTS).apps
+    plans_built_by_the_released_code(old)
+    old.get_model("submissions", "PlanContribution").objects.filter(plan__version=1).update(
+        value=Decimal("1")  # no longer what the submission times the share gives
+    )
+
+    try:
+        executor = MigrationExecutor(connection)
+        with pytest.raises(RuntimeError, match=r"Plan versions \[\d+\] would not read the same"):
+            executor.migrate(executor.loader.graph.leaf_nodes())
+
+        executor = MigrationExecutor(connection)
+        assert ("submissions", "0007_plan_inputs") not in executor.loader.applied_migrations
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM submissions_plancontribution")
+            assert cursor.fetchone()[0] == 8  # every copy kept, the wrong one too
+    finally:  # leave the current schema for the tests that follow
+        old.get_model("submissions", "SystemPlan").objects.all().delete()
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

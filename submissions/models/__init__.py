@@ -1,7 +1,7 @@
 """The submissions app's models, one module per concern; the tables and migrations are the app's."""
 
 from .papers import Paper, PaperRender
-from .plans import PlanApproval, PlanContribution, PlanState, PlanValue, SystemPlan
+from .plans import PlanApproval, PlanInput, PlanState, PlanValue, SystemPlan
 from .returns import (
     Change,
     Explanation,
@@ -20,7 +20,7 @@ __all__ = [
     "Paper",
     "PaperRender",
     "PlanApproval",
-    "PlanContribution",
+    "PlanInput",
     "PlanState",
     "PlanValue",
     "Return",

@@ -1,4 +1,5 @@
-"""System plans: built versions, their totals and contributions, and the build queue's state."""
+"""System plans: built versions, their totals and what they are made of, and the build queue's
+state."""
 
 from django.conf import settings
 from django.db import models
@@ -117,24 +118,30 @@ class PlanValue(models.Model):
         return f"{self.line.code}.{self.column.code} = {self.value}"
 
 
-class PlanContribution(models.Model):
-    """One organisation's share-weighted value of one typed cell, as it went into a plan."""
+class PlanInput(models.Model):
+    """One partner's submission in a built plan version, and the share it counted at: what the
+    version is made of, one row per partner. A partner's weighted figures are read from the
+    submission's frozen values times this share when a page or export needs them
+    (`plans.selectors.plan_contributions`), never copied per version."""
 
-    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="contributions")
+    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="parts")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
-    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(max_digits=20, decimal_places=6)
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.PROTECT, related_name="+"
+    )
+    share = models.DecimalField(max_digits=13, decimal_places=12)
+    counted = models.BooleanField(
+        help_text="Added into the system totals: one of the plan's population (its "
+        "commissioners, when it has any; providers' figures are shown beside them)."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "organisation", "line", "column"], name="plan_contribution_unique"
-            )
+            models.UniqueConstraint(fields=["plan", "organisation"], name="plan_input_unique")
         ]
 
     def __str__(self):
-        return f"{self.organisation_id} {self.line.code}.{self.column.code} = {self.value}"
+        return f"{self.organisation_id} submission {self.submission_id} x {self.share}"
 
 
 class PlanState(models.Model):

@@ -6,14 +6,16 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import DecimalField, F, Q
+from django.db.models import Value as V
+from django.db.models.functions import Coalesce, NullIf, Round
 from django.http import Http404
 from django.utils import timezone
 
 from planning.models import Membership, Organisation, Template
 from planning.selectors import memberships_for_round, round_get, system_for_reviewer
 from submissions.models import (
-    PlanContribution,
+    PlanInput,
     PlanState,
     PlanValue,
     Return,
@@ -25,49 +27,88 @@ from submissions.returns.selectors import grid_for_template
 
 
 def plan_inputs(*, system, template, stage):
-    """Every member organisation that completes the template, with the submission that counts for
-    it: the latest one not withdrawn, kept while its return is being amended. A partner with no
-    submission is missing. Work in progress is never an input."""
+    """Every member organisation of `system` that completes the template, with the submission that
+    counts for it: the latest one not withdrawn, kept while its return is being amended. A partner
+    with no submission is missing. Work in progress is never an input."""
+    return inputs_by_system(template=template, stage=stage, system_ids=[system.pk]).get(
+        system.pk, []
+    )
+
+
+def systems_expecting(template):
+    """The ids of the systems with a member that completes the template in its round."""
+    return sorted(
+        set(
+            memberships_for_round(financial_year=template.round.financial_year)
+            .filter(organisation__kind__in=template.organisation_kinds)
+            .values_list("system_id", flat=True)
+        )
+    )
+
+
+def inputs_by_system(*, template, stage, system_ids):
+    """{system id: its plan's inputs (as `plan_inputs`)} for the systems named that have members
+    completing the template: two queries whatever the number of systems."""
+    # Plain rows, not models: a build of every system reads thousands of them.
     year = template.round.financial_year
-    memberships = (
+    memberships = list(
         memberships_for_round(financial_year=year)
-        .filter(system=system, organisation__kind__in=template.organisation_kinds)
-        .select_related("organisation")
-        .order_by("organisation__name")
+        .filter(system_id__in=system_ids, organisation__kind__in=template.organisation_kinds)
+        .order_by("organisation__name", "organisation_id")
+        .values_list(
+            "system_id",
+            "organisation_id",
+            "organisation__ods_code",
+            "organisation__name",
+            "role",
+            "share",
+        )
     )
     returns = {
-        r.organisation_id: r
-        for r in Return.objects.filter(
+        row["organisation_id"]: row
+        for row in Return.objects.filter(
             template=template,
             stage=stage,
-            organisation_id__in=[m.organisation_id for m in memberships],
-        ).select_related("submission")
+            organisation_id__in={m[1] for m in memberships},
+        ).values(
+            "pk",
+            "organisation_id",
+            "status",
+            "submission_id",
+            "submission__number",
+            "submission__return_version",
+            "submission__submitted_at",
+            "submission__content_hash",
+            "submission__is_late",
+            "submission__accepted_at",
+        )
     }
-    inputs = []
-    for membership in memberships:
-        ret = returns.get(membership.organisation_id)
-        snapshot = ret.submission if ret else None
-        inputs.append(
+    by_system = {}
+    for system_id, organisation_id, ods_code, name, role, share in memberships:
+        ret = returns.get(organisation_id, {})
+        submitted = ret.get("submission_id") is not None
+        by_system.setdefault(system_id, []).append(
             {
-                "organisation_id": membership.organisation_id,
-                "ods_code": membership.organisation.ods_code,
-                "name": membership.organisation.name,
-                "role": membership.role,
-                "share": str(membership.share),
-                "return_id": ret.pk if ret else None,
-                "status": ret.status if ret else "not_started",
-                "submission_id": snapshot.pk if snapshot else None,
-                "submission_number": snapshot.number if snapshot else None,
-                "return_version": snapshot.return_version if snapshot else None,
-                "submitted_at": snapshot.submitted_at.isoformat() if snapshot else None,
-                "content_hash": snapshot.content_hash if snapshot else None,
-                "is_late": bool(snapshot and snapshot.is_late),
-                "accepted": bool(snapshot and snapshot.is_accepted),
-                "under_amendment": bool(ret and ret.is_under_amendment),
-                "included": snapshot is not None,
+                "organisation_id": organisation_id,
+                "ods_code": ods_code,
+                "name": name,
+                "role": role,
+                "share": str(share),
+                "return_id": ret.get("pk"),
+                "status": ret.get("status", "not_started"),
+                "submission_id": ret.get("submission_id"),
+                "submission_number": ret.get("submission__number"),
+                "return_version": ret.get("submission__return_version"),
+                "submitted_at": ret["submission__submitted_at"].isoformat() if submitted else None,
+                "content_hash": ret.get("submission__content_hash"),
+                "is_late": bool(submitted and ret["submission__is_late"]),
+                "accepted": bool(submitted and ret["submission__accepted_at"] is not None),
+                # Sent back (or withdrawn) while an earlier submission stands in for it.
+                "under_amendment": submitted and ret["status"] in Return.EDITABLE,
+                "included": submitted,
             }
         )
-    return inputs
+    return by_system
 
 
 def signature_of(inputs):
@@ -146,16 +187,35 @@ def plan_typed_values(plan):
     return {(line, column): value for line, column, value in rows}
 
 
+# A partner's weighted figure: its submitted value times its share, to 6 places (as the build adds
+# them up), rounded half away from zero on PostgreSQL and in doubles on SQLite (where it comes back
+# with 15 significant digits, so it is given its 6 places again, as a stored total is).
+WEIGHTED = DecimalField(max_digits=20, decimal_places=6)
+SIX_PLACES = Decimal("0.000001")
+
+
 def plan_contributions(plan, *, line=None):
-    """{organisation id: {(line code, column code): Decimal}} as the plan recorded them."""
-    rows = PlanContribution.objects.filter(plan=plan)
+    """{organisation id: {(line code, column code): Decimal}}: each included partner's figures
+    times the share the version recorded, read from its frozen submission in one query. Rates
+    (cells in %) have no share-weighted figure and are left out; `line` narrows to its section."""
+    rows = PlanInput.objects.filter(plan=plan)
     if line is not None:
-        rows = rows.filter(line__section=line.section)
+        rows = rows.filter(submission__values__line__section=line.section)
+    rows = rows.annotate(
+        unit=Coalesce(
+            NullIf("submission__values__column__unit", V("")), "submission__values__line__unit"
+        ),
+        weighted=Round(F("submission__values__value") * F("share"), 6, output_field=WEIGHTED),
+    ).exclude(unit="%")
     result = {}
     for org_id, line_code, column_code, value in rows.values_list(
-        "organisation_id", "line__code", "column__code", "value"
+        "organisation_id",
+        "submission__values__line__code",
+        "submission__values__column__code",
+        "weighted",
     ):
-        result.setdefault(org_id, {})[(line_code, column_code)] = value
+        if line_code is not None:  # a submission with no values at all
+            result.setdefault(org_id, {})[(line_code, column_code)] = value.quantize(SIX_PLACES)
     return result
 
 

@@ -1,30 +1,33 @@
 """System plans: the share-weighted sum of the partners' submitted or accepted returns.
 
-`build_system_plan` writes a new plan version in one transaction: each partner's weighted values
-go in with one INSERT ... SELECT, and the system totals with one grouped INSERT ... SELECT ...
-GROUP BY, so the work happens in the database whatever the number of partners or lines. Readers
-keep seeing the previous plan until the new one commits. The same inputs never make a new version.
+`build_plans` builds the plans of one template and stage for many systems (`build_system_plan`
+for one) in one transaction and a fixed number of statements: the new versions, what each is made
+of (each partner's submission and share, one row per partner: the partners' weighted figures are
+read from their frozen submissions, never copied), and every version's totals in one grouped
+INSERT ... SELECT ... GROUP BY, so the work happens in the database whatever the number of
+systems, partners or lines. Readers keep seeing the previous versions until the new ones commit.
+The same inputs never make a new version.
 Builds are requested through `submissions.queue` after a submission, acceptance or return.
 The ICS lead approves a built version, or sends partners' returns back for amendment.
 """
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from planning import audit
 from planning.models import Column, Line, SecurityEvent, System, Template
-from submissions import queue
 from submissions.models import (
     PlanApproval,
-    PlanContribution,
+    PlanInput,
     PlanState,
     PlanValue,
     Return,
-    Submission,
     SubmissionValue,
     SystemPlan,
 )
@@ -34,12 +37,12 @@ from .rules import can
 from .selectors import (
     approval_blockers,
     current_inputs,
-    latest_plan,
-    plan_inputs,
+    inputs_by_system,
     population,
     settled,
     signature_of,
     stale_plan_keys,
+    systems_expecting,
 )
 
 # The first key of the advisory lock a build of a plan holds (the second is its PlanState's id).
@@ -56,89 +59,155 @@ class PlanRefused(Exception):
         self.field = field
 
 
-@transaction.atomic
 def build_system_plan(*, system, template, stage, user=None, started=None):
-    """Build the plan from the current inputs; returns (plan, created). `started`: when the
-    build began, if before this call (the task's `build_from_ids`)."""
+    """Build one system's plan from its current inputs; returns (plan, created). `started`: when
+    the build began, if before this call (the task's `build_from_ids`)."""
+    return build_plans(
+        template=template, stage=stage, system_ids=[system.pk], user=user, started=started
+    )[system.pk]
+
+
+@transaction.atomic
+def build_plans(*, template, stage, system_ids=None, user=None, started=None):
+    """Build the plans of the template and stage for the systems named (else every system with a
+    partner that completes it) in one transaction and a fixed number of statements, whatever the
+    number of systems: {system id: (plan, created)}. A system whose inputs have not changed
+    since its newest version keeps that version. Each new version records its partners'
+    submissions and shares (`PlanInput`) and its totals (`PlanValue`, one INSERT ... SELECT ...
+    GROUP BY over every new version). Readers keep seeing the previous versions until this
+    commits."""
     started = started or timezone.now()
-    state = queue.plan_state(system.pk, template.pk, stage)
-    # One build of a plan at a time: the second waits here, then finds the inputs unchanged. An
-    # advisory lock, not the state's row, so a submission's request never waits for a build.
-    # (SQLite has one writer at a time anyway.)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_BUILD_LOCK, state.pk])
-    inputs = plan_inputs(system=system, template=template, stage=stage)
-    signature = signature_of(inputs)
-    latest = latest_plan(system=system, template=template, stage=stage)
-    if latest is not None and latest.signature == signature:
-        plan, created = latest, False
-    else:
-        plan = SystemPlan.objects.create(
-            system=system,
+    if system_ids is None:
+        system_ids = systems_expecting(template)
+    if not system_ids:
+        return {}
+    states = _plan_states(template, stage, system_ids)
+    _lock_builds(states)
+    # Read after the lock: a build that held it has committed, so its inputs are never newer
+    # than these and its version is the newest.
+    found = inputs_by_system(template=template, stage=stage, system_ids=system_ids)
+    inputs = {pk: found.get(pk, []) for pk in system_ids}
+    latest = _newest_versions(template, stage, system_ids)
+    results, new = {}, []
+    for system_id, items in inputs.items():
+        signature = signature_of(items)
+        newest = latest.get(system_id)
+        if newest is not None and newest.signature == signature:
+            results[system_id] = (newest, False)
+            continue
+        plan = SystemPlan(
+            system_id=system_id,
             template=template,
             stage=stage,
-            version=(latest.version + 1) if latest else 1,
+            version=(newest.version + 1) if newest else 1,
             built_by=user,
             signature=signature,
-            inputs=inputs,
+            inputs=items,
         )
-        _insert_contributions(plan, [i["submission_id"] for i in inputs if i["included"]])
-        _insert_totals(plan, [i["organisation_id"] for i in population(inputs)])
-        created = True
+        new.append(plan)
+        results[system_id] = (plan, True)
+    if new:
+        SystemPlan.objects.bulk_create(new)
+        PlanInput.objects.bulk_create([part for plan in new for part in _parts(plan)])
+        _insert_totals([plan.pk for plan in new])
     # A request that arrived after this build started (its submission may have come after what
     # the build read) keeps the plan stale, with the build it queued; decided in this UPDATE, so a
     # request written meanwhile is never overwritten. The next build is due PLAN_BUILD_DELAY_SECONDS
     # after the latest one started (Greatest skips a null).
-    PlanState.objects.filter(pk=state.pk).update(
+    PlanState.objects.filter(pk__in=states).update(
         is_stale=Case(When(requested_at__gt=started, then=True), default=False),
         last_error="",
         last_build_at=Greatest(F("last_build_at"), Value(started)),
     )
-    return plan, created
+    return results
 
 
-def _insert_contributions(plan, submission_ids):
-    """Each included submission's typed values times its organisation's share, in one statement.
+def _plan_states(template, stage, system_ids):
+    """The ids of the PlanStates of the plans being built, made where missing: two statements."""
+    PlanState.objects.bulk_create(
+        [PlanState(system_id=pk, template=template, stage=stage) for pk in system_ids],
+        ignore_conflicts=True,
+    )
+    states = PlanState.objects.filter(template=template, stage=stage, system_id__in=system_ids)
+    return sorted(states.values_list("pk", flat=True))
 
-    Rates (cells in %) are not added up across organisations: a system's growth % is derived from
-    its totals instead, and a typed rate has no meaningful sum."""
-    if not submission_ids:
+
+def _lock_builds(state_ids):
+    """One build of a plan at a time: a second waits here, then finds the inputs unchanged. An
+    advisory lock per plan, taken in id order so two builds of many plans never deadlock, and not
+    the state's row, so a submission's request never waits for a build. (SQLite has one writer at
+    a time anyway.)
+
+    The build's commit does not wait for the disk either (`synchronous_commit` off for this
+    transaction only): a plan is derived data, all or nothing, and its state row commits with it,
+    so a crash in the moment after a commit loses a whole build with its "current" mark, and the
+    plan, stale again, is rebuilt by `rebuild_stale_plans`. Anything committed after it, such as
+    an approval of the version, waits for the disk and so makes the build durable first."""
+    if connection.vendor != "postgresql":
         return
-    year = plan.template.round.financial_year
-    placeholders = ", ".join(["%s"] * len(submission_ids))
-    sql = f"""
-        INSERT INTO {PlanContribution._meta.db_table} (plan_id, organisation_id, line_id, column_id, value)
-        SELECT %s, r.organisation_id, v.line_id, v.column_id, v.value * m.share
-        FROM {SubmissionValue._meta.db_table} v
-        JOIN {Submission._meta.db_table} s ON s.id = v.submission_id
-        JOIN {Return._meta.db_table} r ON r.id = s.ret_id
-        JOIN {Line._meta.db_table} l ON l.id = v.line_id
-        JOIN {Column._meta.db_table} c ON c.id = v.column_id
-        JOIN planning_membership m ON m.organisation_id = r.organisation_id
-            AND m.system_id = %s AND m.first_year <= %s
-            AND (m.last_year IS NULL OR m.last_year >= %s)
-        WHERE s.id IN ({placeholders})
-          AND COALESCE(NULLIF(c.unit, ''), l.unit) <> '%%'
-    """  # noqa: S608 - table names come from models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan.pk, plan.system_id, year, year, *submission_ids])
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, id::integer) "
+            "FROM (SELECT unnest(%s::bigint[]) AS id ORDER BY 1) AS plans",
+            [PLAN_BUILD_LOCK, state_ids],
+        )
 
 
-def _insert_totals(plan, organisation_ids):
-    """The system totals of the population's partners: the one grouped query of the build."""
-    if not organisation_ids:
-        return
-    placeholders = ", ".join(["%s"] * len(organisation_ids))
+def _newest_versions(template, stage, system_ids):
+    """{system id: its newest plan version of the template and stage}, in one query."""
+    versions = SystemPlan.objects.filter(template=template, stage=stage)
+    newest = versions.filter(system_id=OuterRef("system_id")).order_by("-version")
+    plans = versions.filter(
+        system_id__in=system_ids, version=Subquery(newest.values("version")[:1])
+    )
+    return {plan.system_id: plan for plan in plans}
+
+
+def _parts(plan):
+    """What a new version is made of: each included partner's submission and share, and whether
+    its figures are added into the totals (`population`)."""
+    counted = {i["organisation_id"] for i in population(plan.inputs)}
+    for item in plan.inputs:
+        if item["included"]:
+            yield PlanInput(
+                plan=plan,
+                organisation_id=item["organisation_id"],
+                submission_id=item["submission_id"],
+                share=Decimal(item["share"]),
+                counted=item["organisation_id"] in counted,
+            )
+
+
+def _insert_totals(plan_ids):
+    """The system totals of every new version in one grouped statement: each counted partner's
+    submitted values times its share, to 6 places as `plan_contributions` reads them, summed by
+    plan, line and column. Rates (cells in %) are not added up across organisations: a system's
+    growth % is derived from its totals instead, and a typed rate has no meaningful sum."""
+    placeholders = ", ".join(["%s"] * len(plan_ids))
     sql = f"""
         INSERT INTO {PlanValue._meta.db_table} (plan_id, line_id, column_id, value)
-        SELECT plan_id, line_id, column_id, SUM(value)
-        FROM {PlanContribution._meta.db_table}
-        WHERE plan_id = %s AND organisation_id IN ({placeholders})
-        GROUP BY plan_id, line_id, column_id
+        SELECT p.plan_id, v.line_id, v.column_id, SUM(ROUND(v.value * p.share, 6))
+        FROM {PlanInput._meta.db_table} p
+        JOIN {SubmissionValue._meta.db_table} v ON v.submission_id = p.submission_id
+        JOIN {Line._meta.db_table} l ON l.id = v.line_id
+        JOIN {Column._meta.db_table} c ON c.id = v.column_id
+        WHERE p.plan_id IN ({placeholders}) AND p.counted
+          AND COALESCE(NULLIF(c.unit, ''), l.unit) <> '%%'
+        GROUP BY p.plan_id, v.line_id, v.column_id
     """  # noqa: S608 - table names come from models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan.pk, *organisation_ids])
+        cursor.execute(sql, plan_ids)
+
+
+def build_round_plans(*, round_, stage, user=None):
+    """Build every system's plan of every numeric template of the round and stage: one
+    transaction per template. Returns {template code: {system id: (plan, created)}}."""
+    templates = Template.objects.filter(round=round_).exclude(kind=Template.Kind.NARRATIVE)
+    return {
+        template.code: build_plans(template=template, stage=stage, user=user)
+        for template in templates.select_related("round").order_by("order", "code")
+    }
 
 
 def build_from_ids(*, system_id, template_id, stage, user_id=None):
@@ -164,17 +233,34 @@ def build_from_ids(*, system_id, template_id, stage, user_id=None):
 
 
 def rebuild_stale_plans():
-    """Build every plan still marked stale and not queued, e.g. after the queue was down. A plan
-    whose build fails keeps its reason (`build_from_ids`) and stays stale, and the others are
-    still built. Returns (how many were built, [(system, template, stage, error) that failed])."""
-    built, failed = 0, []
+    """Build every plan still marked stale and not queued, e.g. after the queue was down: the
+    plans of each template and stage together (`build_plans`). When such a batch fails, its plans
+    are tried one by one, so a plan whose build fails keeps its reason (`build_from_ids`) and stays
+    stale, and the others are still built. Returns (how many were built, [(system, template,
+    stage, error) that failed])."""
+    batches = {}
     for system_id, template_id, stage in stale_plan_keys():
+        batches.setdefault((template_id, stage), []).append(system_id)
+    built, failed = 0, []
+    for (template_id, stage), system_ids in batches.items():
+        started = timezone.now()
+        states = PlanState.objects.filter(
+            template_id=template_id, stage=stage, system_id__in=system_ids
+        )
+        states.update(scheduled_until=None, last_build_at=started)
         try:
-            build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
-        except Exception as error:  # one plan must not stop the rest
-            failed.append((system_id, template_id, stage, error))
+            template = Template.objects.select_related("round").get(pk=template_id)
+            build_plans(template=template, stage=stage, system_ids=system_ids, started=started)
+        except Exception:  # one plan must not stop the rest: find it
+            for system_id in system_ids:
+                try:
+                    build_from_ids(system_id=system_id, template_id=template_id, stage=stage)
+                except Exception as error:
+                    failed.append((system_id, template_id, stage, error))
+                else:
+                    built += 1
         else:
-            built += 1
+            built += len(system_ids)
     return built, failed
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from planning.models import Membership, Organisation, Template
 from submissions.demo import seed_figures
-from submissions.models import PlanContribution, Return, SystemPlan
+from submissions.models import PlanInput, PlanValue, Return, SystemPlan
 from submissions.plans import selectors as plan_selectors
 from submissions.plans import services as plan_services
 from tests import factories
@@ -51,8 +51,8 @@ def test_plan_is_the_share_weighted_sum_of_the_commissioners_submissions(blmk):
     }
     assert {i["ods_code"]: i["status"] for i in plan.missing} == {"06P": "draft"}
     # The provider's figures are weighted and kept beside the plan, not added into it.
-    hospital = PlanContribution.objects.get(plan=plan, organisation=blmk.hospital)
-    assert hospital.value == Decimal("1530")
+    [hospital] = plan_selectors.plan_contributions(plan)[blmk.hospital.pk].values()
+    assert hospital == Decimal("1530")
 
 
 def test_commissioners_and_providers_activity_is_never_added_together(blmk):
@@ -118,7 +118,7 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     previous, _ = blmk.build()
     submitted(blmk.hospital, "activity", {("gp_referrals", "fot"): "50"})
 
-    def fail(plan, organisation_ids):
+    def fail(plan_ids):
         raise RuntimeError("worker lost mid-build")
 
     monkeypatch.setattr(plan_services, "_insert_totals", fail)
@@ -128,14 +128,16 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     latest = plan_selectors.latest_plan(system=blmk.system, template=blmk.activity, stage="draft")
     assert latest.pk == previous.pk
     assert totals(latest)[("gp_referrals", "fot")] == 100
-    assert PlanContribution.objects.exclude(plan=previous).count() == 0  # no half plan
+    # No half plan: nothing of the failed version is left.
+    assert not PlanInput.objects.exclude(plan=previous).exists()
+    assert not PlanValue.objects.exclude(plan=previous).exists()
 
 
 def test_build_system_plan_command_builds_every_template_and_is_idempotent(blmk):
     submitted(blmk.beds, "activity", {("gp_referrals", "fot"): "1"})
     out = StringIO()
     call_command("build_system_plan", "--system", "blmk", "--round", "2019", stdout=out)
-    assert "activity     draft  version 1 built: 1 of 3 partners included" in out.getvalue()
+    assert "BLMK   activity     draft  version 1 built: 1 of 3 partners included" in out.getvalue()
     count = SystemPlan.objects.count()
     plan_templates = Template.objects.filter(round__financial_year=2019).exclude(
         kind=Template.Kind.NARRATIVE
@@ -143,3 +145,19 @@ def test_build_system_plan_command_builds_every_template_and_is_idempotent(blmk)
     assert count == 2 * plan_templates.count()  # draft and final
     call_command("build_system_plan", "--system", "BLMK", "--round", "2019", stdout=StringIO())
     assert SystemPlan.objects.count() == count
+
+
+def test_build_system_plan_command_without_a_system_builds_every_systems_plans(blmk):
+    other = factories.system("QHM", name="Other ICS")
+    far = factories.organisation("99Z", name="Far CCG")
+    factories.membership(far, other)
+    submitted(blmk.beds, "activity", {("gp_referrals", "fot"): "1"})
+    submitted(far, "activity", {("gp_referrals", "fot"): "7"})
+    out = StringIO()
+    call_command("build_system_plan", "--round", "2019", "--stage", "draft", stdout=out)
+
+    assert "QHM    activity     draft  version 1 built: 1 of 1 partners included" in out.getvalue()
+    assert "Every system's" in out.getvalue()
+    far_plan = plan_selectors.latest_plan(system=other, template=blmk.activity, stage="draft")
+    assert totals(far_plan)[("gp_referrals", "fot")] == 7
+    assert set(SystemPlan.objects.values_list("stage", flat=True)) == {"draft"}

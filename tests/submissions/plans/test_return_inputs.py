@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from submissions.models import PlanContribution, Return
+from submissions.models import Return
 from submissions.plans import selectors as plan_selectors
 from submissions.plans import services as plan_services
 from submissions.plans.presenters import export_document
@@ -37,7 +37,9 @@ def test_returning_inputs_from_the_plan_sends_named_partners_back_with_the_comme
     rebuilt, created = blmk.build()
     assert not created and rebuilt.pk == plan.pk
     assert plan_selectors.plan_typed_values(rebuilt)[("gp_referrals", "fot")] == 100
-    assert PlanContribution.objects.get(plan=plan, organisation=blmk.hospital).value == 25
+    assert plan_selectors.plan_contributions(plan)[blmk.hospital.pk] == {
+        ("gp_referrals", "fot"): 25
+    }
     now = {i["ods_code"]: i for i in plan_selectors.inputs_now(rebuilt)}
     assert now["RC1"]["under_amendment"] and not now["06F"]["under_amendment"]
     exported = export_document(rebuilt, plan_selectors.figures(rebuilt), now=now.values())
@@ -68,6 +70,5 @@ def test_editing_a_returned_return_changes_no_plan_until_it_is_resubmitted(
     return_services.return_submit(user=lead_of_hospital, ret=edited)
     newer, created = blmk.build()
     assert created
-    assert PlanContribution.objects.get(plan=newer, organisation=blmk.hospital).value == Decimal(
-        "0.5"
-    )
+    [weighted] = plan_selectors.plan_contributions(newer)[blmk.hospital.pk].values()
+    assert weighted == Decimal("0.5")
