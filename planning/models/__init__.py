@@ -2,12 +2,13 @@
 security audit log."""
 
 from .partners import Membership, Organisation, Region, Role, System
-from .rounds import Milestone, Round
+from .rounds import Extension, Milestone, Round
 from .security import SecurityEvent
 from .templates import Column, Line, Section, Template, Unit
 
 __all__ = [
     "Column",
+    "Extension",
     "Line",
     "Membership",
     "Milestone",

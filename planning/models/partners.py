@@ -8,6 +8,11 @@ from django.db import models
 from django.db.models import Q
 
 
+def default_reminder_days():
+    """A week and two days before each deadline."""
+    return [7, 2]
+
+
 class Region(models.Model):
     """An NHS England region."""
 
@@ -40,12 +45,27 @@ class System(models.Model):
         help_text="Gap between commissioner and provider activity plans, in %, above which a line "
         "is flagged.",
     )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before each submission deadline on which partners that have not submitted "
+        "get a reminder, e.g. [7, 2]; [] sends none.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        days = self.reminder_days
+        if not isinstance(days, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 60 for d in days
+        ):
+            raise ValidationError(
+                {"reminder_days": "Enter a list of whole days between 1 and 60, such as [7, 2]."}
+            )
 
 
 class Organisation(models.Model):

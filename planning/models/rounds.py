@@ -165,3 +165,32 @@ class Milestone(models.Model):
                 errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
+
+
+class Extension(models.Model):
+    """More time for one organisation on one submission deadline, granted by its ICS lead with a
+    reason: the organisation's submission on or before `until` is not late, and its timetable and
+    home page show the new date. One per organisation and milestone; granting again moves it."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="extensions")
+    organisation = models.ForeignKey(
+        "planning.Organisation", on_delete=models.CASCADE, related_name="extensions"
+    )
+    until = models.DateField(help_text="The new last day for this organisation.")
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["milestone", "organisation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "organisation"], name="extension_one_per_organisation"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} until {self.until:%d %b %Y}: {self.milestone.title}"

@@ -1,7 +1,9 @@
 """The submissions app's models, one module per concern; the tables and migrations are the app's."""
 
+from .notifications import Notification, NotificationPreference, Reminder
 from .papers import Paper, PaperRender
 from .plans import PlanApproval, PlanInput, PlanState, PlanValue, SystemPlan
+from .queries import Query, QueryMessage
 from .returns import (
     Change,
     Explanation,
@@ -17,12 +19,17 @@ __all__ = [
     "Change",
     "Explanation",
     "NarrativeAnswer",
+    "Notification",
+    "NotificationPreference",
     "Paper",
     "PaperRender",
     "PlanApproval",
     "PlanInput",
     "PlanState",
     "PlanValue",
+    "Query",
+    "QueryMessage",
+    "Reminder",
     "Return",
     "Submission",
     "SubmissionValue",
