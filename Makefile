@@ -37,11 +37,18 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+bench: $(VENV)/.installed-bench
+	@scripts/ensure-test-system-packages
 	$(PY) bench/render_paper.py
 	$(PY) bench/build_system_plan.py
 	$(PY) bench/plan_latency.py
 	$(PY) bench/build_all_plans.py
+	$(PY) bench/storm.py
+	$(PY) bench/web_load.py
 
 # Mutation testing, by hand (slow; see docs/mutation.md). Narrow it with
 # `make mutation MUTANTS='planning.formulas.*'`; MUTATION_JOBS mutants run at once.

@@ -2,15 +2,18 @@
 real Celery worker building the plans. How long from each submission until its system's plan
 includes it (p50/p95/max), how many builds per submission, and are all plans at the floor after?
 
-Run by hand: `.venv/bin/python bench/storm.py [--systems 42] [--partners 10] [--rate 250]
-[--minutes 1]`. It starts its own Redis, PostgreSQL when installed (else SQLite) and one Celery
-worker subprocess, like the test suite (`tests/services.py`), on a scratch database with the demo
-data plus SYSTEMS new systems of PARTNERS commissioners each. Submissions go through the services
-(as the return page's submit does), one partner after another in a random order, paced to RATE.
+Run by hand: `.venv/bin/python bench/storm.py [--runs 5] [--systems 42] [--partners 10]
+[--rate 250] [--minutes 1]`. It starts its own Redis, PostgreSQL when installed (else SQLite)
+and one Celery worker subprocess, like the test suite (`tests/services.py`), on a scratch database
+with the demo data, then runs RUNS storms (default 5), each on fresh data: SYSTEMS new systems of
+PARTNERS commissioners each, made for that storm alone (earlier storms' rows stay in the
+database). Submissions go through the services (as the return page's submit does), one partner
+after another in a random order, paced to RATE.
 Latency is a plan version's `built_at` minus the submission's `submitted_at` for the first version
 that includes it; the floor is one SQL `SUM(value * share) GROUP BY system, line, column` over the
 submissions the returns point at, and "lost" counts plan cells that differ from it. Prints a
-markdown table.
+markdown table of each storm and one of the medians over the storms; exits non-zero if any cell
+is off the floor or any submission never became visible.
 """
 
 import argparse
@@ -30,7 +33,8 @@ parser.add_argument("--systems", type=int, default=42)
 parser.add_argument("--partners", type=int, default=10, help="organisations per system")
 parser.add_argument("--rate", type=int, default=250, help="submissions a minute")
 parser.add_argument("--minutes", type=float, default=1.0)
-parser.add_argument("--seed", type=int, default=14)
+parser.add_argument("--seed", type=int, default=14, help="seed of the first storm (then +1)")
+parser.add_argument("--runs", type=int, default=5, help="storms, each on fresh data (default 5)")
 arguments = parser.parse_args()
 
 scratch, database_url, redis_url, cleanups = throwaway_servers("planning-storm-", redis=True)
@@ -54,32 +58,38 @@ from submissions.models import PlanState, PlanValue, Return, SystemPlan  # noqa:
 
 activity = Template.objects.select_related("round").get(round__financial_year=2019, code="activity")
 CELLS = (("gp_referrals", "fot"), ("other_referrals", "fot"), ("gp_referrals", "trend"))
-random.seed(arguments.seed)
-
-# The country: SYSTEMS systems of PARTNERS commissioners (a third counted at half), each partner
-# with its planning lead; one return each, submitted once in the storm.
 region = Region.objects.create(name="Storm region")
-systems, partners = [], []
-for s in range(arguments.systems):
-    system = System.objects.create(code=f"ST{s:03d}", name=f"Storm system {s}", region=region)
-    systems.append(system)
-    for p in range(arguments.partners):
-        org = Organisation.objects.create(
-            ods_code=f"S{s:03d}{p:02d}", name=f"Storm partner {s}/{p}", kind="ccg"
+
+
+def the_country(run):
+    """SYSTEMS new systems of PARTNERS commissioners (a third counted at half), each partner with
+    its planning lead; one return each, submitted once in the storm. Returns (systems, partners
+    in the order they submit)."""
+    systems, partners = [], []
+    for s in range(arguments.systems):
+        system = System.objects.create(
+            code=f"ST{run:02d}{s:03d}", name=f"Storm {run} system {s}", region=region
         )
-        Membership.objects.create(
-            organisation=org,
-            system=system,
-            role="commissioner",
-            share="0.5" if p % 3 == 0 else "1",
-            first_year=2019,
-        )
-        user = get_user_model().objects.create(username=f"storm{s}-{p}")
-        Role.objects.create(user=user, kind=Role.Kind.PLANNING_LEAD, organisation=org)
-        partners.append((org, user))
-random.shuffle(partners)
-count = min(len(partners), round(arguments.rate * arguments.minutes))
-partners = partners[:count]
+        systems.append(system)
+        for p in range(arguments.partners):
+            org = Organisation.objects.create(
+                ods_code=f"S{run:02d}{s:03d}{p:02d}",
+                name=f"Storm {run} partner {s}/{p}",
+                kind="ccg",
+            )
+            Membership.objects.create(
+                organisation=org,
+                system=system,
+                role="commissioner",
+                share="0.5" if p % 3 == 0 else "1",
+                first_year=2019,
+            )
+            user = get_user_model().objects.create(username=f"storm{run}-{s}-{p}")
+            Role.objects.create(user=user, kind=Role.Kind.PLANNING_LEAD, organisation=org)
+            partners.append((org, user))
+    random.shuffle(partners)
+    return systems, partners[: round(arguments.rate * arguments.minutes)]
+
 
 # The worker: a separate process on the same database and Redis, as in production.
 worker_log_path = os.path.join(scratch, "worker.log")
@@ -102,36 +112,6 @@ def builds_so_far():
         return len(SUCCEEDED.findall(log.read()))
 
 
-builds_before = builds_so_far()
-
-interval = 60 / arguments.rate
-started = time.perf_counter()
-late = 0.0
-for n, (org, user) in enumerate(partners):
-    cells = {cell: f"{random.randint(1_000, 200_000):,}" for cell in CELLS}
-    fill(
-        user=user,
-        ret=Return(organisation=org, template=activity, stage="draft"),
-        cells=cells,
-        explain=lambda warning: "storm",
-        submit=True,
-    )
-    wait = started + (n + 1) * interval - time.perf_counter()
-    if wait > 0:
-        time.sleep(wait)
-    else:
-        late = max(late, -wait)
-storm_seconds = time.perf_counter() - started
-
-
-def settled():
-    return not PlanState.objects.filter(system__in=systems, is_stale=True).exists()
-
-
-deadline = time.perf_counter() + settings.PLAN_BUILD_DELAY_SECONDS + 120
-while not settled() and time.perf_counter() < deadline:
-    time.sleep(0.1)
-
 FLOOR = """
     SELECT m.system_id, v.line_id, v.column_id, SUM(v.value * m.share)
     FROM submissions_submissionvalue v
@@ -140,60 +120,123 @@ FLOOR = """
     WHERE r.template_id = %s AND r.stage = 'draft' AND m.system_id IN ({})
     GROUP BY m.system_id, v.line_id, v.column_id
 """
-with connection.cursor() as cursor:
-    ids = [s.pk for s in systems]
-    cursor.execute(FLOOR.format(", ".join(["%s"] * len(ids))), [activity.pk, *ids])
-    floor = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
-lost = 0
-for system in systems:
-    plan = (
-        SystemPlan.objects.filter(system=system, template=activity, stage="draft")
-        .order_by("-version")
-        .first()
-    )
-    got = {}
-    if plan is not None:
-        got = {
-            (system.pk, line, column): value
-            for line, column, value in PlanValue.objects.filter(plan=plan).values_list(
-                "line_id", "column_id", "value"
-            )
-        }
-    want = {key: value for key, value in floor.items() if key[0] == system.pk}
-    lost += sum(1 for key in want.keys() | got.keys() if want.get(key) != got.get(key))
 
-# Each submission's latency: the first plan version that includes it.
-versions = {}
-for plan in SystemPlan.objects.filter(system__in=systems, template=activity).order_by("version"):
-    versions.setdefault(plan.system_id, []).append(
-        (plan.built_at, {i["submission_id"] for i in plan.included})
+
+def storm(run):
+    """One storm on fresh data; a dict of what the table shows."""
+    random.seed(arguments.seed + run)
+    systems, partners = the_country(run)
+    count = len(partners)
+    builds_before = builds_so_far()
+
+    interval = 60 / arguments.rate
+    started = time.perf_counter()
+    late = 0.0
+    for n, (org, user) in enumerate(partners):
+        cells = {cell: f"{random.randint(1_000, 200_000):,}" for cell in CELLS}
+        fill(
+            user=user,
+            ret=Return(organisation=org, template=activity, stage="draft"),
+            cells=cells,
+            explain=lambda warning: "storm",
+            submit=True,
+        )
+        wait = started + (n + 1) * interval - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        else:
+            late = max(late, -wait)
+    storm_seconds = time.perf_counter() - started
+
+    def settled():
+        return not PlanState.objects.filter(system__in=systems, is_stale=True).exists()
+
+    deadline = time.perf_counter() + settings.PLAN_BUILD_DELAY_SECONDS + 120
+    while not settled() and time.perf_counter() < deadline:
+        time.sleep(0.1)
+
+    with connection.cursor() as cursor:
+        ids = [s.pk for s in systems]
+        cursor.execute(FLOOR.format(", ".join(["%s"] * len(ids))), [activity.pk, *ids])
+        floor = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
+    lost = 0
+    for system in systems:
+        plan = (
+            SystemPlan.objects.filter(system=system, template=activity, stage="draft")
+            .order_by("-version")
+            .first()
+        )
+        got = {}
+        if plan is not None:
+            got = {
+                (system.pk, line, column): value
+                for line, column, value in PlanValue.objects.filter(plan=plan).values_list(
+                    "line_id", "column_id", "value"
+                )
+            }
+        want = {key: value for key, value in floor.items() if key[0] == system.pk}
+        lost += sum(1 for key in want.keys() | got.keys() if want.get(key) != got.get(key))
+
+    # Each submission's latency: the first plan version that includes it.
+    versions = {}
+    for plan in SystemPlan.objects.filter(system__in=systems, template=activity).order_by(
+        "version"
+    ):
+        versions.setdefault(plan.system_id, []).append(
+            (plan.built_at, {i["submission_id"] for i in plan.included})
+        )
+    system_of = dict(
+        Membership.objects.filter(system__in=systems).values_list("organisation", "system")
     )
-system_of = dict(
-    Membership.objects.filter(system__in=systems).values_list("organisation", "system")
+    latencies = []
+    for ret in Return.objects.filter(
+        template=activity, organisation__in=[o for o, _ in partners]
+    ).select_related("submission"):
+        built_at = next(
+            (
+                at
+                for at, ids in versions.get(system_of[ret.organisation_id], [])
+                if ret.submission_id in ids
+            ),
+            None,
+        )
+        if built_at is not None:
+            latencies.append((built_at - ret.submission.submitted_at).total_seconds())
+    builds = builds_so_far() - builds_before
+    return {
+        "submissions": count,
+        "storm": storm_seconds,
+        "late": late,
+        "p50": statistics.median(latencies) if latencies else None,
+        "p95": statistics.quantiles(latencies, n=20, method="inclusive")[18]
+        if len(latencies) > 1
+        else None,
+        "max": max(latencies) if latencies else None,
+        "builds": builds,
+        "builds per submission": builds / count if count else 0,
+        "never": count - len(latencies),
+        "lost": lost,
+    }
+
+
+def seconds(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+runs = []
+for run in range(arguments.runs):
+    runs.append(storm(run))
+    print(f"storm {run + 1} of {arguments.runs}: done", file=sys.stderr, flush=True)
+
+count = runs[0]["submissions"]
+title = (
+    f"{database}, Redis): {count} submissions at {arguments.rate}/min over {arguments.systems} "
+    f"systems, PLAN_BUILD_DELAY_SECONDS = {settings.PLAN_BUILD_DELAY_SECONDS}"
 )
-latencies = []
-for ret in Return.objects.filter(template=activity, organisation__in=[o for o, _ in partners]):
-    submission = ret.submission
-    built_at = next(
-        (
-            at
-            for at, ids in versions.get(system_of[ret.organisation_id], [])
-            if ret.submission_id in ids
-        ),
-        None,
-    )
-    if built_at is not None:
-        latencies.append((built_at - submission.submitted_at).total_seconds())
-never = count - len(latencies)
-builds = builds_so_far() - builds_before
-p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else 0
-
 table(
-    f"Deadline-day storm, real worker ({database}, Redis; {platform.processor() or platform.machine()}, "
-    f"{os.cpu_count()} cores): {count} submissions at {arguments.rate}/min over "
-    f"{len(systems)} systems, PLAN_BUILD_DELAY_SECONDS = {settings.PLAN_BUILD_DELAY_SECONDS}",
+    f"Deadline-day storm, each run (real worker, {title}",
     [
-        "submissions",
+        "run",
         "storm (s)",
         "p50 (s)",
         "p95 (s)",
@@ -205,15 +248,60 @@ table(
     ],
     [
         [
-            count,
-            f"{storm_seconds:.1f}" + (f" (up to {late:.2f} s behind)" if late > 0.5 else ""),
-            f"{statistics.median(latencies):.2f}" if latencies else "-",
-            f"{p95:.2f}",
-            f"{max(latencies):.2f}" if latencies else "-",
-            builds,
-            f"{builds / count:.2f}",
+            n + 1,
+            f"{r['storm']:.1f}" + (f" (up to {r['late']:.2f} s behind)" if r["late"] > 0.5 else ""),
+            seconds(r["p50"]),
+            seconds(r["p95"]),
+            seconds(r["max"]),
+            r["builds"],
+            f"{r['builds per submission']:.2f}",
+            r["never"],
+            r["lost"],
+        ]
+        for n, r in enumerate(runs)
+    ],
+)
+
+
+def median(key):
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+never, lost = sum(r["never"] for r in runs), sum(r["lost"] for r in runs)
+table(
+    f"Deadline-day storm, medians of {len(runs)} runs on fresh data (real worker, {title}",
+    [
+        "runs",
+        "p50 (s)",
+        "p95 (s)",
+        "max (s)",
+        "builds / submission",
+        "never visible (all runs)",
+        "cells off the floor (all runs)",
+    ],
+    [
+        [
+            len(runs),
+            seconds(median("p50")),
+            seconds(median("p95")),
+            seconds(median("max")),
+            f"{median('builds per submission'):.2f}",
             never,
             lost,
         ]
     ],
 )
+with open("/proc/cpuinfo") as cpuinfo:
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "")
+server = database
+if database_url:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = f"PostgreSQL {cursor.fetchone()[0]}"
+print(
+    f"\nMachine: {os.cpu_count()} CPUs ({cpu or platform.machine()}), "
+    f"Python {platform.python_version()}, {server}; the storm, the worker and the servers share it."
+)
+if never or lost:
+    sys.exit(f"{never} submissions never visible, {lost} plan cells off the floor")
