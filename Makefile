@@ -14,12 +14,17 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# `make run PORT=8123` serves on another port. The demo runs its tasks in the web process, and
+# Celery logs each one: LOG_LEVEL=ERROR keeps those lines (and the in-memory broker's) out of the
+# way of the logins and the URL; `make run LOG_LEVEL=INFO` shows them while serving.
+run: PORT ?= 8000
+run: LOG_LEVEL ?= ERROR
 run: $(VENV)/.installed
 	@scripts/ensure-run-system-packages
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py migrate --noinput --verbosity 0
+	@LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	@LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
 	@scripts/ensure-test-system-packages

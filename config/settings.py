@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "planning.context_processors.service",
+                "submissions.notifications.context_processors.notifications",
             ],
         },
     },
@@ -206,6 +208,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Notifications (submissions/notifications/): emails no task sent, every minute; reminders
+    # before deadlines and daily digests, hourly (each is claimed, so a second beat is harmless).
+    "send-unsent-notifications": {
+        "task": "submissions.tasks.send_unsent_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "send-due-reminders": {
+        "task": "submissions.tasks.send_due_reminders",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
+    "send-notification-digests": {
+        "task": "submissions.tasks.send_notification_digests",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
 }
 # Workbook uploads: the file, and what its zip may expand to (a zip bomb is refused unopened).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
@@ -254,6 +273,28 @@ SECURE_HSTS_SECONDS = int(
 RETRY_AFTER_SECONDS = 60
 
 SERVICE_NAME = "NHS system planning"
+
+# Email. The address of the service as people reach it: links in emails are SITE_URL + the page.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Printed to the console unless EMAIL_HOST names an SMTP server (with EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL). Emails never carry a figure: they link to
+# the page (submissions/notifications/).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that does not answer fails the send (tried again later) well within a task's limit.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NHS system planning <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The local hour from which each day's digests are sent, to those who chose a daily digest.
+NOTIFICATION_DIGEST_HOUR = int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7"))
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,10 @@
 """Django admin for partners, rounds, milestones and roles, and the security log: the
 administrator's tools."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 
 from . import audit
 from .forms import MembershipForm
@@ -17,6 +18,7 @@ from .models import (
     SecurityEvent,
     System,
 )
+from .rollover import roll_round_forward
 from .rules import is_administrator
 
 
@@ -77,6 +79,19 @@ class MembershipAdmin(admin.ModelAdmin):
 class RoundAdmin(admin.ModelAdmin):
     list_display = ["__str__", "financial_year", "is_open"]
     list_editable = ["is_open"]
+    actions = ["roll_forward"]
+
+    @admin.action(description="Roll forward to next year", permissions=["add"])
+    def roll_forward(self, request, queryset):
+        """Make next year's round from each selected round (templates, timetable), saying what
+        was copied, or why not."""
+        for round_ in queryset.order_by("financial_year"):
+            try:
+                new = roll_round_forward(round_, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, new.rollover.summary(), messages.SUCCESS)
 
 
 @admin.register(Milestone)

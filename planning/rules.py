@@ -1,8 +1,9 @@
 """Who may see or change what in planning, declared once as predicates for views and templates."""
 
 import rules
+from django.db.models import Q
 
-from .models import Role
+from .models import Membership, Role
 
 
 def roles_of(user):
@@ -73,6 +74,31 @@ def round_is_open(user, obj):
     return round_ is None or round_.is_open
 
 
+def extension_system_ids(extension):
+    """The systems whose ICS lead may grant or withdraw this (possibly unsaved) extension: those
+    the organisation is a member of in the milestone's round; for a local milestone, its own
+    system only, and only if the organisation is a member of it."""
+    milestone = extension.milestone
+    year = milestone.round.financial_year
+    memberships = Membership.objects.filter(
+        organisation_id=extension.organisation_id, first_year__lte=year
+    ).filter(Q(last_year__isnull=True) | Q(last_year__gte=year))
+    if milestone.system_id is not None:
+        memberships = memberships.filter(system_id=milestone.system_id)
+    return set(memberships.values_list("system_id", flat=True))
+
+
+@rules.predicate
+def leads_extension_system(user, extension):
+    led = led_system_ids(user)
+    return extension is not None and bool(led) and bool(led & extension_system_ids(extension))
+
+
+@rules.predicate
+def extension_round_is_open(user, extension):
+    return extension is not None and extension.milestone.round.is_open
+
+
 # Pages meant for a system's ICS lead: partners, local milestones.
 rules.add_perm("planning.review_system", is_administrator | is_analyst | is_ics_lead_of)
 rules.add_perm("planning.add_local_milestone", is_administrator | is_ics_lead_of)
@@ -81,3 +107,7 @@ rules.add_perm(
     is_local_milestone & round_is_open & (is_administrator | leads_milestone_system),
 )
 rules.add_perm("planning.administer", is_administrator)
+# Deadline extensions: granted and withdrawn by the ICS lead of a system the organisation belongs
+# to in the round, and no one else (administrators and analysts see them but do not grant them).
+rules.add_perm("planning.grant_extension", is_ics_lead_of)
+rules.add_perm("planning.change_extension", leads_extension_system & extension_round_is_open)

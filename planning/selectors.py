@@ -1,11 +1,12 @@
-"""Reads for planning: partners, rounds and the timetable, always scoped to the person asking."""
+"""Reads for planning: partners, rounds, the timetable and its deadline extensions, always scoped
+to the person asking."""
 
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.http import Http404
 
-from .models import Membership, Milestone, Organisation, Role, Round, System
+from .models import Extension, Membership, Milestone, Organisation, Role, Round, System
 from .rules import is_administrator, is_analyst, led_system_ids, organisation_ids, roles_of
 
 
@@ -21,12 +22,14 @@ def round_get(*, financial_year):
 
 
 def round_current(*, today):
-    """The open round whose planning is under way: the earliest open round not yet finished."""
-    open_rounds = Round.objects.filter(is_open=True).order_by("financial_year")
+    """The open round whose planning is under way: the earliest open round not yet finished, else
+    the last open round, else the latest round. One query: there is a round a year."""
+    rounds = list(Round.objects.order_by("financial_year"))
+    open_rounds = [round_ for round_ in rounds if round_.is_open]
     for round_ in open_rounds:
         if round_.ends_on >= today:
             return round_
-    return open_rounds.last() or Round.objects.order_by("-financial_year").first()
+    return (open_rounds or rounds or [None])[-1]
 
 
 def memberships_for_round(*, financial_year):
@@ -110,6 +113,10 @@ class TimetableEntry:
     milestone: Milestone
     status: str  # "past", "next", "in_progress" or "future"
     days_left: int | None
+    # The milestone's extensions the viewer may see (their own organisation's; every member's of
+    # the system they review), and the viewer's own organisation's, whose date is theirs.
+    extensions: tuple = ()
+    own_extension: Extension | None = None
 
     @property
     def is_past(self):
@@ -118,6 +125,10 @@ class TimetableEntry:
     @property
     def is_next(self):
         return self.status in ("next", "in_progress")
+
+    @property
+    def last_day(self):
+        return extended_last_day(self.milestone, self.own_extension)
 
 
 def milestones_for(*, round, system):
@@ -131,46 +142,265 @@ def milestones_for(*, round, system):
     )
 
 
-def timetable(*, round, system, today):
+def timetable(*, round, system, today, user=None):
     """The round's timetable as the viewer sees it on `today`: past entries, the next one, the rest.
 
     A milestone is past once its last day is before today. The next milestone is the first one not
     past; a period that has started but not ended counts as in progress and is the next one.
+    Given the viewer, each entry carries the extensions they may see, and a deadline extended for
+    the viewer's organisation counts (and sits in date order) by its extended date.
     """
+    visible, own_ids = _visible_extensions(user=user, round=round, system=system)
+    dated = _dated_entries(milestones_for(round=round, system=system), visible, own_ids)
     entries = []
     next_found = False
-    for milestone in milestones_for(round=round, system=system):
-        if milestone.last_day < today:
-            entries.append(TimetableEntry(milestone, "past", None))
+    for start, last, milestone, extensions, own in dated:
+        if last < today:
+            entries.append(TimetableEntry(milestone, "past", None, extensions, own))
             continue
-        if milestone.date <= today:
+        if start <= today:
             status = "in_progress"
-            days_left = (milestone.last_day - today).days
+            days_left = (last - today).days
         else:
             status = "future"
-            days_left = (milestone.date - today).days
+            days_left = (start - today).days
         if not next_found:
             next_found = True
             status = "next" if status == "future" else status
         elif status == "in_progress":
             status = "future"
-        entries.append(TimetableEntry(milestone, status, days_left))
+        entries.append(TimetableEntry(milestone, status, days_left, extensions, own))
     return entries
 
 
 def upcoming_milestones(*, user, today, limit=5):
-    """The next few milestones in open rounds that concern the user, soonest first."""
+    """The next few milestones in open rounds that concern the user, soonest first; a deadline
+    extended for the user's organisation is upcoming until its extended date."""
     rounds = Round.objects.filter(is_open=True)
     upcoming = []
     for round_ in rounds:
         system = timetable_system_for_user(user=user, round=round_)
-        upcoming.extend(
-            milestones_for(round=round_, system=system).filter(
-                Q(date__gte=today) | Q(end_date__gte=today)
-            )[:limit]
+        visible, own_ids = _visible_extensions(user=user, round=round_, system=system)
+        own = {pk: _own_extension(extensions, own_ids) for pk, extensions in visible.items()}
+        still_open = [pk for pk, extension in own.items() if extension and extension.until >= today]
+        milestones = milestones_for(round=round_, system=system).filter(
+            Q(date__gte=today) | Q(end_date__gte=today) | Q(pk__in=still_open)
+        )[:limit]
+        upcoming.extend(_dated_entries(milestones, visible, own_ids))
+    upcoming.sort(key=lambda dated: (dated[0], dated[2].title))
+    return [
+        TimetableEntry(milestone, "future", max((start - today).days, 0), extensions, own)
+        for start, _, milestone, extensions, own in upcoming[:limit]
+    ]
+
+
+def _visible_extensions(*, user, round, system):
+    """({milestone id: [Extension]}, the viewer's organisation ids): the round's extensions the
+    viewer may see, in organisation order: their own organisations', and every member's of the
+    system shown when they may review it (its ICS lead, analysts, administrators). One query."""
+    if user is None or not user.is_authenticated:
+        return {}, frozenset()
+    own_ids = frozenset(
+        organisation_ids(user, Role.Kind.PLANNING_LEAD, Role.Kind.GOVERNING_BODY_MEMBER)
+    )
+    seen = Q(organisation_id__in=own_ids)
+    if system is not None and (sees_every_system(user) or system.pk in led_system_ids(user)):
+        members = memberships_for_round(financial_year=round.financial_year).filter(system=system)
+        seen |= Q(organisation_id__in=members.values("organisation_id"))
+    elif not own_ids:
+        return {}, own_ids
+    visible = {}
+    extensions = (
+        Extension.objects.filter(seen, milestone__round=round)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+    for extension in extensions:
+        visible.setdefault(extension.milestone_id, []).append(extension)
+    return visible, own_ids
+
+
+def _own_extension(extensions, own_ids):
+    """The extension whose date is the viewer's: when each of their organisations has one, the
+    earliest (a person with two organisations is bound by the earlier date)."""
+    own = [extension for extension in extensions if extension.organisation_id in own_ids]
+    if not own_ids or len(own) < len(own_ids):
+        return None
+    return min(own, key=lambda extension: extension.until)
+
+
+def _dated_entries(milestones, visible, own_ids):
+    """[(start, last day, milestone, extensions, own extension)] in order of the viewer's dates.
+    A single-day deadline extended for the viewer falls on its extended date; an extended period
+    starts when it did and ends on the extended date."""
+    dated = []
+    for milestone in milestones:
+        extensions = tuple(visible.get(milestone.pk, ()))
+        own = _own_extension(extensions, own_ids)
+        last = extended_last_day(milestone, own)
+        start = milestone.date if milestone.end_date or own is None else last
+        dated.append((start, last, milestone, extensions, own))
+    dated.sort(key=lambda entry: entry[0])  # stable: the milestones' own order otherwise
+    return dated
+
+
+# Deadline extensions: one organisation's later last day for one submission milestone.
+
+
+def extended_last_day(milestone, extension):
+    """The milestone's last day for an organisation with `extension` (or None): the extended date,
+    unless the milestone itself has since moved later."""
+    if extension is None:
+        return milestone.last_day
+    return max(milestone.last_day, extension.until)
+
+
+def deadline_for(milestone, organisation):
+    """(last day, extension or None): when `organisation` must meet `milestone`, its extension
+    taken into account. One query."""
+    extension = (
+        Extension.objects.filter(milestone=milestone, organisation=organisation)
+        .select_related("granted_by")
+        .first()
+    )
+    return extended_last_day(milestone, extension), extension
+
+
+def deadlines_for(milestone, organisations):
+    """{organisation id: (last day, extension or None)} for many organisations: one query."""
+    ids = [getattr(organisation, "pk", organisation) for organisation in organisations]
+    extensions = {
+        extension.organisation_id: extension
+        for extension in Extension.objects.filter(milestone=milestone, organisation_id__in=ids)
+    }
+    return {
+        pk: (extended_last_day(milestone, extensions.get(pk)), extensions.get(pk)) for pk in ids
+    }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A submission milestone as one organisation must meet it: the milestone's title and dates,
+    with its last day moved by the organisation's extension, if it has one."""
+
+    milestone: Milestone
+    extension: Extension | None = None
+
+    @property
+    def last_day(self):
+        return extended_last_day(self.milestone, self.extension)
+
+    @property
+    def is_extended(self):
+        return self.last_day > self.milestone.last_day
+
+    @property
+    def original_last_day(self):
+        return self.milestone.last_day
+
+    @property
+    def pk(self):
+        return self.milestone.pk
+
+    @property
+    def title(self):
+        return self.milestone.title
+
+    @property
+    def date(self):
+        return self.milestone.date
+
+    @property
+    def end_date(self):
+        return self.milestone.end_date
+
+    @property
+    def stage(self):
+        return self.milestone.stage
+
+    @property
+    def system(self):
+        return self.milestone.system
+
+    def __str__(self):
+        return str(self.milestone)
+
+
+def extendable_milestones(*, round, system):
+    """The submission deadlines for organisations that a system's ICS lead may extend: national
+    ones and the system's own, in date order."""
+    return (
+        Milestone.objects.filter(
+            round=round,
+            kind=Milestone.Kind.SUBMISSION,
+            level__in=[Milestone.Level.ORGANISATION, Milestone.Level.BOTH],
         )
-    upcoming.sort(key=lambda m: (m.date, m.title))
-    return [TimetableEntry(m, "future", max((m.date - today).days, 0)) for m in upcoming[:limit]]
+        .filter(Q(system__isnull=True) | Q(system=system))
+        .select_related("system")
+        .order_by("date", "end_date", "title")
+    )
+
+
+def member_organisations(*, system, financial_year):
+    """The organisations that are members of the system in a round, by name."""
+    members = memberships_for_round(financial_year=financial_year).filter(system=system)
+    return Organisation.objects.filter(pk__in=members.values("organisation_id")).order_by("name")
+
+
+def extensions_for_system(*, system, round):
+    """The extensions of the round's national and the system's own deadlines granted to its
+    member organisations, by deadline then organisation."""
+    members = memberships_for_round(financial_year=round.financial_year).filter(system=system)
+    return (
+        Extension.objects.filter(
+            milestone__round=round, organisation_id__in=members.values("organisation_id")
+        )
+        .filter(Q(milestone__system__isnull=True) | Q(milestone__system=system))
+        .select_related("milestone__system", "organisation", "granted_by")
+        .order_by("milestone__date", "milestone__title", "organisation__name")
+    )
+
+
+def extension_existing(*, milestone, organisation):
+    """The organisation's extension of the milestone, if it has one."""
+    return Extension.objects.filter(milestone=milestone, organisation=organisation).first()
+
+
+def extension_for_reviewer(*, user, pk):
+    """An extension of an organisation in a system the user may review in its round, else 404."""
+    extension = (
+        Extension.objects.select_related(
+            "milestone__round", "milestone__system", "organisation", "granted_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if extension is not None and not sees_every_system(user):
+        year = extension.milestone.round.financial_year
+        led = memberships_for_round(financial_year=year).filter(
+            organisation_id=extension.organisation_id, system_id__in=led_system_ids(user)
+        )
+        if not led.exists():
+            extension = None
+    if extension is None:
+        raise Http404("No such extension.")
+    return extension
+
+
+def extension_system(*, user, extension):
+    """The system whose extensions page an extension belongs on, for this user: a local
+    milestone's system, else the first system the user leads (or any, for those who see every
+    system) that the organisation is a member of in the round."""
+    if extension.milestone.system_id is not None:
+        return extension.milestone.system
+    year = extension.milestone.round.financial_year
+    members = memberships_for_round(financial_year=year).filter(
+        organisation_id=extension.organisation_id
+    )
+    if not sees_every_system(user):
+        members = members.filter(system_id__in=led_system_ids(user))
+    membership = members.select_related("system").order_by("system__name").first()
+    return membership.system if membership else None
 
 
 def local_milestone_for_user(*, user, pk):

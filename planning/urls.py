@@ -16,4 +16,19 @@ urlpatterns = [
         name="milestone_add",
     ),
     path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
+    path(
+        "systems/<slug:code>/rounds/<int:year>/extensions/",
+        views.extensions,
+        name="extensions",
+    ),
+    path(
+        "systems/<slug:code>/rounds/<int:year>/extensions/grant/",
+        views.extension_grant,
+        name="extension_grant",
+    ),
+    path(
+        "extensions/<int:pk>/withdraw/",
+        views.extension_withdraw,
+        name="extension_withdraw",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""Planning pages: the round timetable and its calendar file, and the ICS lead's system page."""
+"""Planning pages: the round timetable and its calendar file, the ICS lead's system page, and the
+deadline extensions the ICS lead grants partners."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.utils.timezone import localdate
 from django.views.decorators.http import require_http_methods
 
 from . import calendar, selectors, services
-from .forms import LocalMilestoneForm
+from .forms import ExtensionForm, LocalMilestoneForm
 from .models import Round
 
 
@@ -29,7 +30,9 @@ def timetable(request, year):
             "round": round_,
             "system": system,
             "today": today,
-            "entries": selectors.timetable(round=round_, system=system, today=today),
+            "entries": selectors.timetable(
+                round=round_, system=system, today=today, user=request.user
+            ),
             "system_choices": selectors.systems_for_user(
                 user=request.user, financial_year=year
             ).order_by("name"),
@@ -116,6 +119,102 @@ def milestone_delete(request, pk):
         messages.success(request, f"Removed “{milestone.title}”.")
         return redirect(f"{system_url(milestone.system)}?year={milestone.round.financial_year}")
     return render(request, "planning/milestone_delete.html", {"milestone": milestone})
+
+
+@login_required
+def extensions(request, code, year):
+    system = selectors.system_for_reviewer(user=request.user, code=code)
+    round_ = selectors.round_get(financial_year=year)
+    return render(
+        request,
+        "planning/extensions.html",
+        {
+            "system": system,
+            "round": round_,
+            "extensions": selectors.extensions_for_system(system=system, round=round_),
+            "can_grant": round_.is_open
+            and request.user.has_perm("planning.grant_extension", system),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension_grant(request, code, year):
+    system = selectors.system_for_reviewer(user=request.user, code=code)
+    round_ = selectors.round_get(financial_year=year)
+    if not request.user.has_perm("planning.grant_extension", system):
+        raise PermissionDenied
+    context = {"system": system, "round": round_}
+    if not round_.is_open:
+        return render(request, "planning/extension_form.html", context)
+    form = ExtensionForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            key: request.GET[key] for key in ("organisation", "milestone") if key in request.GET
+        },
+        organisations=selectors.member_organisations(system=system, financial_year=year),
+        milestones=selectors.extendable_milestones(round=round_, system=system),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            extension, replaced = services.extension_grant(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            message = (
+                f"{extension.organisation.name} has until {_day(extension.until)} for "
+                f"“{extension.milestone.title}”."
+            )
+            if replaced is not None:
+                message += f" This replaces the earlier extension to {_day(replaced)}."
+            messages.success(request, message)
+            return redirect("planning:extensions", system.code, round_.financial_year)
+    organisation, milestone = _chosen(form, "organisation"), _chosen(form, "milestone")
+    context["form"] = form
+    if organisation is not None and milestone is not None:
+        context["existing"] = selectors.extension_existing(
+            milestone=milestone, organisation=organisation
+        )
+    status = 422 if form.errors else 200
+    return render(request, "planning/extension_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension_withdraw(request, pk):
+    extension = selectors.extension_for_reviewer(user=request.user, pk=pk)
+    if not request.user.has_perm("planning.change_extension", extension):
+        raise PermissionDenied
+    system = selectors.extension_system(user=request.user, extension=extension)
+    if request.method == "POST":
+        services.extension_withdraw(user=request.user, extension=extension)
+        messages.success(
+            request,
+            f"Withdrew the extension of “{extension.milestone.title}” for "
+            f"{extension.organisation.name}: it is due on "
+            f"{_day(extension.milestone.last_day)} again.",
+        )
+        return redirect(
+            "planning:extensions", system.code, extension.milestone.round.financial_year
+        )
+    return render(
+        request, "planning/extension_withdraw.html", {"extension": extension, "system": system}
+    )
+
+
+def _chosen(form, name):
+    """The organisation or milestone the form names (posted, or asked for in the link), if valid."""
+    field = form.fields[name]
+    value = form[name].value()
+    try:
+        return field.clean(value) if value else None
+    except ValidationError:
+        return None
+
+
+def _day(date):
+    return f"{date.day} {date:%B %Y}"
 
 
 def system_url(system):

@@ -37,6 +37,7 @@ BUILD_SYSTEM_PLAN = "submissions.tasks.build_system_plan_task"
 RENDER_PAPER = "submissions.tasks.render_paper_task"
 REBUILD_STALE_PLANS = "submissions.tasks.rebuild_stale_plans"
 RENDER_WATCHDOG = "submissions.tasks.render_watchdog"
+SEND_UNSENT_NOTIFICATIONS = "submissions.tasks.send_unsent_notifications"
 
 PLAN_QUEUE_DOWN = (
     "The task queue could not be reached; the plan will be rebuilt when the queue is back."
@@ -153,12 +154,12 @@ def render_paper(render):
 
 
 def recover():
-    """Queue the rebuild of stale plans and the render watchdog now (a worker has just connected
-    to the broker: whatever waited for the queue, or was lost with a killed worker, is picked up at
-    once).
+    """Queue the rebuild of stale plans, the render watchdog and the emails still unsent now (a
+    worker has just connected to the broker: whatever waited for the queue, or was lost with a
+    killed worker, is picked up at once).
     Returns the names it queued; never raises."""
     queued = []
-    for name in (REBUILD_STALE_PLANS, RENDER_WATCHDOG):
+    for name in (REBUILD_STALE_PLANS, RENDER_WATCHDOG, SEND_UNSENT_NOTIFICATIONS):
         try:
             _send(name, ())
         except Exception as error:

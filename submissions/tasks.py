@@ -12,6 +12,8 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
+from submissions.notifications import reminders
+from submissions.notifications import services as notifications
 from submissions.papers import services as papers
 from submissions.plans import services as plans
 
@@ -71,3 +73,30 @@ def render_watchdog():
     the renders that waited for the queue or were lost with a worker; fail those waiting an hour."""
     queued, failed = papers.paper_renders_recover()
     return {"queued": queued, "failed": failed}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_notification_email_task(notification_id):
+    """Email one notification: claimed first, so a redelivered message never sends it twice."""
+    return notifications.notification_email_send(notification_id)
+
+
+@shared_task(ignore_result=True)
+def send_unsent_notifications():
+    """Periodic (Celery beat, every minute): email the notifications no task sent (the queue was
+    down, the mail server refused, or the worker died), each claimed before it is sent."""
+    return notifications.notifications_send_unsent()
+
+
+@shared_task(ignore_result=True)
+def send_notification_digests():
+    """Periodic (Celery beat, hourly): from NOTIFICATION_DIGEST_HOUR, each daily digest not yet
+    sent today."""
+    return notifications.digests_send_due()
+
+
+@shared_task(ignore_result=True)
+def send_due_reminders():
+    """Periodic (Celery beat, hourly): the reminders before submission deadlines due today, each
+    claimed before it is sent, so two beat or worker processes never send one twice."""
+    return reminders.reminders_send_due()

@@ -1,7 +1,9 @@
 """URLs of the submissions app: each concern's own, under one `submissions:` namespace."""
 
+from submissions.notifications import urls as notifications
 from submissions.papers import urls as papers
 from submissions.plans import urls as plans
+from submissions.queries import urls as queries
 from submissions.returns import urls as returns
 from submissions.workbooks import urls as workbooks
 
@@ -12,4 +14,6 @@ urlpatterns = [
     *plans.urlpatterns,
     *papers.urlpatterns,
     *workbooks.urlpatterns,
+    *queries.urlpatterns,
+    *notifications.urlpatterns,
 ]

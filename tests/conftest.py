@@ -1,5 +1,5 @@
-"""Shared fixtures: real Celery workers (a thread, or processes), the suite's Redis, headless
-Chromium, and the accessibility scan."""
+"""Shared fixtures: real Celery workers (a thread, or processes), the suite's Redis, a real SMTP
+server, headless Chromium, and the accessibility scan."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -7,7 +7,7 @@ from django.db import connection
 
 from config.celery import app
 from tests import factories
-from tests.services import CHROMIUM, SERVERS, TIERS, WorkerProcess, process_env
+from tests.services import CHROMIUM, SERVERS, TIERS, SmtpServer, WorkerProcess, process_env
 
 
 def pytest_collection_modifyitems(config, items):
@@ -74,6 +74,31 @@ def suite_redis():
     yield server
     if not server.running:
         server.start()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """The suite's SMTP server (aiosmtpd on a free port): `host`, `port`, and `received()`, the
+    messages it has been sent."""
+    if not TIERS["smtp"]:
+        pytest.skip("aiosmtpd is not installed")
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, settings):
+    """The app sends its emails to the suite's SMTP server, as it would to a real one; the
+    messages this test sent are `mailbox.received()`."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_server.host
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
 
 
 @pytest.fixture(scope="session")

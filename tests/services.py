@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL and Redis servers for the test suite, started before Django reads its settings.
+"""Throwaway PostgreSQL, Redis and SMTP servers for the test suite, started before Django reads its settings.
 
 Loaded as a plugin (`-p tests.services` in pytest.ini) so that its hook runs before pytest-django
 imports the settings: it starts the servers in a temporary directory on free ports and exports
@@ -8,9 +8,17 @@ unless CI is set, in which case the run fails.
 The fault tests (tests/faults/) use the rest: the suite's Redis stopped and started again on its
 port (`SERVERS`), a second PostgreSQL cluster of their own, and Celery workers as processes
 (`WorkerProcess`) that can be SIGKILLed.
+
+The SMTP tier is a real mail server (aiosmtpd) on a free port, started in a thread by the
+session fixture `smtp_server` (tests/conftest.py) the first time a test asks for it; it keeps what it
+receives (`SmtpServer.messages`). Missing aiosmtpd is reported here like a missing program.
 """
 
+import email
+import email.policy
 import glob
+import importlib.util
+import logging
 import os
 import pwd
 import re
@@ -20,13 +28,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-TIERS = {"postgres": False, "redis": False, "chromium": False}
+TIERS = {"postgres": False, "redis": False, "chromium": False, "smtp": False}
 # The suite's servers, which the fault tests stop and start (None when the tier is skipped).
 SERVERS = {"postgres": None, "redis": None}
 CHROMIUM = "/usr/bin/chromium"
@@ -234,6 +244,70 @@ def redis_server(root, cleanups):
     return server
 
 
+@dataclass
+class ReceivedEmail:
+    """One message as the SMTP server received it: the envelope and the parsed message."""
+
+    sender: str
+    recipients: list
+    message: email.message.EmailMessage
+
+    @property
+    def subject(self):
+        return str(self.message["Subject"])
+
+    @property
+    def text(self):
+        return self.message.get_body(preferencelist=("plain",)).get_content()
+
+    @property
+    def html(self):
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) in a thread on a free port; it keeps every message it
+    receives in `messages`, in order (a test clears them with `clear()`)."""
+
+    host = "127.0.0.1"
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages = []
+        self._lock = threading.Lock()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it by this name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(
+                ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message)
+            )
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def received(self):
+        with self._lock:
+            return list(self.messages)
+
+
 def poll(condition, timeout, interval=0.1, message="the condition"):
     """Call `condition` until it returns something true; that value, or fail after `timeout`."""
     deadline = time.monotonic() + timeout
@@ -349,6 +423,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
         TIERS["chromium"] = True
     else:
         missing_tier("Chromium browser tests", f"{CHROMIUM} not found (apt-get install chromium)")
+    if importlib.util.find_spec("aiosmtpd") is not None:
+        TIERS["smtp"] = True  # started by the `smtp_server` fixture when a test first needs it
+    else:
+        missing_tier("SMTP (emails)", "aiosmtpd not found (pip install -r requirements-dev.txt)")
 
 
 def pytest_report_header(config):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from submissions import queue
 from submissions.models import Paper, PaperRender
+from submissions.notifications import events as notifications
 
 from .rendering import render_pdf
 
@@ -76,6 +77,7 @@ def _failed(render, error, hint=""):
     render.status = PaperRender.Status.FAILED
     render.error = f"{type(error).__name__}: {error}{hint}"[:2000]
     render.save(update_fields=["status", "error"])
+    notifications.paper_rendered(render=render)
     return render
 
 
@@ -133,6 +135,7 @@ def paper_render_run(render_id):
     render.generated_at = generated_at
     render.seconds = round(time.perf_counter() - started, 3)
     render.save()
+    notifications.paper_rendered(render=render)
     return render
 
 

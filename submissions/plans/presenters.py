@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions.formatting import format_value
+from submissions.queries import selectors as query_selectors
 from submissions.queue import expected_build_at
 
 from .selectors import headline, population, settled
@@ -165,24 +166,51 @@ def formatted_changes(changes):
     ]
 
 
-def line_rows(plan, section, line, per_org):
-    """One line's drill-down: each included partner's share and weighted contribution."""
+def line_rows(plan, section, line, per_org, queries=None):
+    """One line's drill-down: each included partner's share and weighted contribution, and the
+    partner's unresolved queries on the line: `marked` pairs each cell with the query on it, and
+    `line_query` is a query on the whole line. `queries` is
+    `queries.selectors.open_on_plan_line` for the partners' returns (the view reads it)."""
     in_total = {i["organisation_id"] for i in population(plan.inputs)}
-    return [
-        {
-            "input": item,
-            "in_total": item["organisation_id"] in in_total,
-            "share_pct": share_percent(item["share"]),
-            "cells": [
-                format_value(
-                    per_org.get(item["organisation_id"], {}).get((line.code, c.code)),
-                    c.unit or line.unit,
-                )
-                for c in section.columns
-            ],
-        }
-        for item in plan.included
-    ]
+    queries = queries or {}
+    rows = []
+    for item in plan.included:
+        cells = [
+            format_value(
+                per_org.get(item["organisation_id"], {}).get((line.code, c.code)),
+                c.unit or line.unit,
+            )
+            for c in section.columns
+        ]
+        name = item["name"]
+        marks = [
+            _query_mark(
+                queries.get((item["return_id"], c.code)), f"{name}: {line.label}, {c.label}"
+            )
+            for c in section.columns
+        ]
+        rows.append(
+            {
+                "input": item,
+                "in_total": item["organisation_id"] in in_total,
+                "share_pct": share_percent(item["share"]),
+                "cells": cells,
+                "marked": list(zip(cells, marks, strict=True)),
+                "line_query": _query_mark(
+                    queries.get((item["return_id"], None)), f"{name}: {line.label}"
+                ),
+            }
+        )
+    return rows
+
+
+def _query_mark(query, where):
+    """What the drill-down shows of an unresolved query: its page, its label and, for a screen
+    reader, what it is on."""
+    if query is None:
+        return None
+    label = "Open query" if query.status == query.Status.OPEN else "Answered query"
+    return {"url": query_selectors.query_url(query.ret, query.pk), "label": label, "where": where}
 
 
 def share_percent(share):

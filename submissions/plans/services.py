@@ -31,6 +31,7 @@ from submissions.models import (
     SubmissionValue,
     SystemPlan,
 )
+from submissions.notifications import events as notifications
 from submissions.returns.services import StaleDecision, return_send_back
 
 from .rules import can
@@ -314,6 +315,7 @@ def plan_approve(*, user, plan, exceptions=(), note="", address=None):
         address=address,
         description=_audit_name(plan),
     )
+    notifications.plan_approved(plan=plan)
     return plan
 
 

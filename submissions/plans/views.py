@@ -14,6 +14,7 @@ from planning import audit
 from submissions.formatting import neutralise
 from submissions.models import Return
 from submissions.params import whole_number
+from submissions.queries import selectors as query_selectors
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -43,9 +44,16 @@ def completeness(request, code, year):
 @login_required
 def plan_detail(request, code, year, template, stage):
     system, round_, template = _scope(request, code, year, template)
+    version_text = request.GET.get("version", "")
     plan = selectors.requested_plan(
-        system=system, template=template, stage=stage, version_text=request.GET.get("version", "")
+        system=system, template=template, stage=stage, version_text=version_text
     )
+    if plan is not None:
+        plan.system, plan.template = system, template  # the rows read above, with the round
+    if version_text.isdigit():
+        newest = selectors.newest_version(system=system, template=template, stage=stage)
+    else:  # the page shows the newest version (requested_plan): no second query for it
+        newest = plan and {"version": plan.version, "built_at": plan.built_at}
     state = selectors.plan_state(system=system, template=template, stage=stage)
     context = {
         "system": system,
@@ -54,9 +62,7 @@ def plan_detail(request, code, year, template, stage):
         "stage": stage,
         "plan": plan,
         "state": state,
-        "freshness": presenters.freshness(
-            selectors.newest_version(system=system, template=template, stage=stage), state
-        ),
+        "freshness": presenters.freshness(newest, state),
         "can_build": can(request.user, "submissions.build_plan", SystemScope(system)),
     }
     if plan is not None:
@@ -125,7 +131,15 @@ def plan_line(request, code, year, template, stage, line):
         "plan": plan,
         "line": the_line,
         "columns": section.columns,
-        "rows": presenters.line_rows(plan, section, the_line, per_org),
+        "rows": presenters.line_rows(
+            plan,
+            section,
+            the_line,
+            per_org,
+            queries=query_selectors.open_on_plan_line(
+                return_ids=[i["return_id"] for i in plan.included], line=the_line
+            ),
+        ),
         "total": presenters.line_total(figures, section, the_line),
         "providers_beside": selectors.providers_beside(plan),
         "rounded": presenters.line_is_rounded(plan, section, the_line, per_org, figures),

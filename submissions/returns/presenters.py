@@ -1,9 +1,11 @@
 """What the return pages show, as plain rows: built from selectors' results, with no queries and
 no HTTP, so each is tested on its own."""
 
+import html
 from dataclasses import replace
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from planning.formulas import Formula
 from submissions.formatting import format_value
@@ -25,9 +27,10 @@ def return_url(ret, name="submissions:return"):
     )
 
 
-def return_list_rows(organisations, templates, existing):
+def return_list_rows(organisations, templates, existing, *, due=None):
     """One row per organisation that completes any template: a cell per template and stage, with
-    the saved return (or None). `existing` is `selectors.returns_for_organisations`."""
+    the saved return (or None) and, given `due` (`deadlines.DueDates`), its deadline. `existing`
+    is `selectors.returns_for_organisations`."""
     rows = []
     for organisation in organisations:
         cells = [
@@ -35,6 +38,7 @@ def return_list_rows(organisations, templates, existing):
                 "template": template,
                 "stage": stage,
                 "ret": existing.get((organisation.pk, template.pk, stage.value)),
+                "due": due.due(organisation.pk, template.kind, stage.value) if due else None,
             }
             for template in templates
             if template.completed_by(organisation)
@@ -110,6 +114,94 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
             rows.append({"line": line, "cells": cells, "source": sources.get(line.code, "")})
         sections.append({"section": s.section, "columns": s.columns, "rows": rows})
     return sections
+
+
+def with_cell_markup(sections, *, can_edit, queries=None):
+    """`entry_sections` with each row's cells as HTML (`cells_html`), the markup the data entry
+    page's template would write for each cell, written here: a finance return has hundreds of
+    cells, and writing them with template tags was most of the page's time. `queries` marks the
+    cells and lines with an unresolved query: {(line code, column code or None): {"url",
+    "label"}} (`submissions.queries.presenters.grid_marks`); a line's mark is `row["query"]`."""
+    queries = queries or {}
+    for section in sections:
+        for row in section["rows"]:
+            line = row["line"].code
+            row["query"] = queries.get((line, None))
+            row["cells_html"] = mark_safe(  # noqa: S308 - every value below is escaped
+                "".join(
+                    _cell_markup(cell, can_edit, queries.get((line, cell["column"].code)))
+                    for cell in row["cells"]
+                )
+            )
+    return sections
+
+
+def query_mark(mark, where):
+    """The visible, linked marker of an unresolved query on a cell or line: "Open query", and for
+    a screen reader what it is on."""
+    return (
+        f'<a class="nhsuk-link nhsuk-body-s app-query-mark" href="{_e(mark["url"])}" '
+        f'data-testid="query-mark">{_e(mark["label"])}'
+        f'<span class="nhsuk-u-visually-hidden"> on {_e(where)}</span></a>'
+    )
+
+
+def _cell_markup(cell, can_edit, query=None):
+    """One cell of the grid: <td> with its message and the mark of an unresolved query on it,
+    then its input (typed cells, for someone who may edit) or its output (computed cells, or read
+    only) and the hint of a blank derived cell. Keep in step with static/js/grid.js, which finds
+    cells by these ids and data attributes."""
+    message = cell["message"]
+    is_error = bool(message) and message.is_error
+    cell_id = _e(cell["id"])
+    wrap = f" app-cell-wrap--{_e(message.severity)}" if message else ""
+    parts = [f'<td class="nhsuk-table__cell nhsuk-table__cell--numeric{wrap}">']
+    if query:
+        parts.append(query_mark(query, f"{cell['line'].label}, {cell['column'].label}"))
+    if message:
+        rule = f' data-rule="{_e(cell["rule"])}"' if cell["rule"] else ""
+        parts.append(
+            f'<span class="{"nhsuk-error-message" if is_error else "app-warning-message"}" '
+            f'id="{cell_id}-message"{rule}><span class="nhsuk-u-visually-hidden">'
+            f"{'Error:' if is_error else 'Warning:'} </span>{_e(message.text)}</span>"
+        )
+    line, column = cell["line"], cell["column"]
+    where = (
+        f'data-line="{_e(line.code)}" data-column="{_e(column.code)}" '
+        f'data-unit="{_e(cell["unit"])}"'
+    )
+    described = f' aria-describedby="{_e(cell["describedby"])}"' if cell["describedby"] else ""
+    if cell["is_input"] and can_edit:
+        if cell["conflict"]:
+            parts.append('<strong class="nhsuk-tag nhsuk-tag--orange">Changed by both</strong>')
+        error_class, invalid = (
+            (" nhsuk-input--error", ' aria-invalid="true"') if is_error else ("", "")
+        )
+        parts.append(
+            f'<input class="nhsuk-input app-cell{error_class}" id="{cell_id}" '
+            f'name="{_e(cell["name"])}" {where} inputmode="decimal" autocomplete="off" '
+            f'spellcheck="false" aria-label="{_e(line.label)}, {_e(column.label)}"{described}'
+            f'{invalid} value="{_e(cell["display"])}">'
+        )
+    else:
+        parts.append(
+            f'<output class="app-cell app-cell--computed" id="{cell_id}" {where}{described}>'
+            f"{_e(cell['display'])}</output>"
+        )
+        if cell["hint"]:
+            parts.append(
+                f'<span class="app-blank-hint" id="{cell_id}-hint">{_e(cell["hint"])}</span>'
+            )
+    parts.append("</td>")
+    return "\n".join(parts)
+
+
+def _e(value):
+    """A value as the template would write it: escaped, unless already safe (`conditional_escape`
+    without its wrapping of every result as safe: hundreds of calls a page)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def line_sources(grid, names):

@@ -2,16 +2,20 @@
 Also the fetching half of a return's evaluation: the grid and values that `evaluation` works on."""
 
 import hashlib
+import threading
 from dataclasses import dataclass, field, replace
 
+from django.core.signals import request_finished, request_started
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
+from django.dispatch import receiver
 from django.http import Http404
 
-from planning.models import Column, Line, Milestone, Organisation, Role, Template
+from planning.models import Column, Extension, Line, Milestone, Organisation, Role, Template
 from planning.rules import organisation_ids
 from planning.selectors import (
+    Deadline,
     led_organisation_ids,
     memberships_for_round,
     round_get,
@@ -41,14 +45,21 @@ def organisations_readable_by(*, user, financial_year):
 
 
 def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
-    """The return (saved, or new and unsaved) if the user may read it, else 404."""
-    round_ = round_get(financial_year=financial_year)
+    """The return (saved, or new and unsaved) if the user may read it, else 404. The template
+    comes with its round and its grid's fingerprint (`grid_for_template`): three queries."""
     organisation = (
         organisations_readable_by(user=user, financial_year=financial_year)
         .filter(ods_code__iexact=ods_code)
         .first()
     )
-    template = Template.objects.filter(round=round_, code=template_code).first()
+    template = (
+        with_grid_fingerprint(Template.objects.select_related("round"))
+        .filter(round__financial_year=financial_year, code=template_code)
+        .order_by("pk")
+        .first()
+    )
+    if template is None:
+        round_get(financial_year=financial_year)  # a round that does not exist says so
     if (
         organisation is None
         or template is None
@@ -56,11 +67,13 @@ def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
         or not template.completed_by(organisation)
     ):
         raise Http404("No such return.")
-    ret = (
-        Return.objects.filter(organisation=organisation, template=template, stage=stage)
-        .select_related("organisation", "template__round", "submitted_by", "decided_by")
-        .first()
-    ) or Return(organisation=organisation, template=template, stage=stage)
+    # Ordered by id, not the default order: one row at most, and no join to order it by. Joined:
+    # the people the page names on every return, not all four (each join costs PostgreSQL more
+    # to plan than the lazy query it saves when the page does not need it).
+    returns = Return.objects.filter(organisation=organisation, template=template, stage=stage)
+    ret = returns.select_related("updated_by", "submission__submitted_by").order_by("pk").first()
+    ret = ret or Return(stage=stage)
+    ret.organisation, ret.template = organisation, template  # the rows read above
     if not can(user, "submissions.view_return", ret):
         raise Http404("No such return.")
     return ret
@@ -123,19 +136,30 @@ def explanations(ret):
 
 
 # Process-local: {template pk: (fingerprint, grid)}. Built grids (their formulas parsed) are kept
-# between requests; the fingerprint, read from the database on every call, changes whenever a row
-# of the template's sections, columns or lines changes, in any process, so a grid is never stale.
+# between requests; the fingerprint, read from the database on every call outside a request and
+# once per template in a request, changes whenever a row of the template's sections, columns or
+# lines changes, in any process, so a grid is never stale.
 _GRIDS = {}
 _GRIDS_KEPT = 500
-_GRID_FINGERPRINT = """
-SELECT
-  (SELECT md5(string_agg(s.id || ':' || s.xmin || s.ctid, ',' ORDER BY s.id))
-   FROM planning_section s WHERE s.template_id = %s),
-  (SELECT md5(string_agg(c.id || ':' || c.xmin || c.ctid, ',' ORDER BY c.id))
-   FROM planning_column c JOIN planning_section s ON s.id = c.section_id WHERE s.template_id = %s),
-  (SELECT md5(string_agg(l.id || ':' || l.xmin || l.ctid, ',' ORDER BY l.id))
-   FROM planning_line l WHERE l.template_id = %s)
-"""
+# The digests of a template's sections, columns and lines, each a subquery on the template's id
+# ({template}): asked alone (`_grid_fingerprint`) or as columns of a template query
+# (`with_grid_fingerprint`). Fixed SQL, nothing from outside.
+_FINGERPRINT_PARTS = {
+    "grid_fingerprint_sections": """SELECT md5(string_agg(s.id || ':' || s.xmin || s.ctid, ','
+   ORDER BY s.id)) FROM planning_section s WHERE s.template_id = {template}""",
+    "grid_fingerprint_columns": """SELECT md5(string_agg(c.id || ':' || c.xmin || c.ctid, ','
+   ORDER BY c.id)) FROM planning_column c JOIN planning_section s ON s.id = c.section_id
+   WHERE s.template_id = {template}""",
+    "grid_fingerprint_lines": """SELECT md5(string_agg(l.id || ':' || l.xmin || l.ctid, ','
+   ORDER BY l.id)) FROM planning_line l WHERE l.template_id = {template}""",
+}
+_GRID_FINGERPRINT = "SELECT " + ", ".join(
+    f"({part.format(template='%s')})" for part in _FINGERPRINT_PARTS.values()
+)
+_FINGERPRINT_COLUMNS = {
+    name: RawSQL(f"({part.format(template='planning_template.id')})", ())  # noqa: S611
+    for name, part in _FINGERPRINT_PARTS.items()
+}
 # A row's version (xmin, ctid) as text; fixed SQL, nothing from outside.
 _ROW_VERSION = {
     table: RawSQL(f"{table}.xmin::text || {table}.ctid::text", ())  # noqa: S611, S608
@@ -146,7 +170,8 @@ _SECTION_ROW_VERSION = {"section_row_version": _ROW_VERSION["planning_section"]}
 
 def grid_for_template(template):
     """The template's shape, for `evaluation`: its sections, columns and lines. Built in two
-    queries the first time, then one query while the template's rows are unchanged."""
+    queries the first time, then while the template's rows are unchanged one query per request
+    (none for a template read `with_grid_fingerprint`)."""
     caching = connection.vendor == "postgresql" and template.pk is not None
     kept = _GRIDS.get(template.pk) if caching else None
     if kept is not None and _grid_fingerprint(template) == kept[0]:
@@ -204,10 +229,43 @@ def _grid_fingerprint(template):
     """A digest of the exact row versions of the template's sections, columns and lines
     (PostgreSQL). A row's (xmin, ctid) changes with every insert and update, even twice in one
     transaction, and a deleted row drops out, so a new template version, or a label edited without
-    one, is seen at once."""
+    one, is seen at once. Read with the template's row when it was read `with_grid_fingerprint`,
+    and at most once per template in a request (templates change only by the loader, a
+    management command, never during a request)."""
+    if all(hasattr(template, name) for name in _FINGERPRINT_PARTS):
+        return tuple(getattr(template, name) for name in _FINGERPRINT_PARTS)
+    seen = getattr(_request, "fingerprints", None)
+    if seen is not None and template.pk in seen:
+        return seen[template.pk]
     with connection.cursor() as cursor:
         cursor.execute(_GRID_FINGERPRINT, [template.pk] * 3)
-        return cursor.fetchone()
+        fingerprint = cursor.fetchone()
+    if seen is not None:
+        seen[template.pk] = fingerprint
+    return fingerprint
+
+
+def with_grid_fingerprint(templates):
+    """A Template queryset whose rows carry their grid's fingerprint (on PostgreSQL), so that
+    `grid_for_template` needs no query of its own to know that its cached grid is current."""
+    if connection.vendor != "postgresql":
+        return templates
+    return templates.annotate(**_FINGERPRINT_COLUMNS)
+
+
+# Fingerprints already read in the current request, by template id; None outside a request, so
+# that scripts, tasks and tests between requests always read the database.
+_request = threading.local()
+
+
+@receiver(request_started)
+def _remember_fingerprints(**kwargs):
+    _request.fingerprints = {}
+
+
+@receiver(request_finished)
+def _forget_fingerprints(**kwargs):
+    _request.fingerprints = None
 
 
 def evaluation_of(ret, *, grid=None, typed=None):
@@ -266,18 +324,25 @@ def other_templates(ret, grid, *, submitted=False):
         return OtherTemplates()
     round_id = ret.template.round_id
     templates = {
-        t.code: t for t in Template.objects.filter(round_id=round_id, code__in=sorted(codes))
+        t.code: t
+        for t in with_grid_fingerprint(Template.objects.all()).filter(
+            round_id=round_id, code__in=sorted(codes)
+        )
     }
     returns = Return.objects.filter(
         organisation_id=ret.organisation_id,
         template__round_id=round_id,
         template__code__in=sorted(codes),
         stage=ret.stage,
-    ).select_related("template", "submission")
+    )
+    returns = returns.select_related("submission").order_by()  # any order: no join to sort by
     result = OtherTemplates(names={code: t.name for code, t in templates.items()})
     if ret.organisation_id is None:
         return result
+    by_id = {t.pk: t for t in templates.values()}
     for other in returns:
+        if other.template_id in by_id:
+            other.template = by_id[other.template_id]  # read above, with its grid's fingerprint
         other_grid = grid_for_template(other.template)
         if submitted:
             if other.submission is None:
@@ -291,9 +356,11 @@ def other_templates(ret, grid, *, submitted=False):
 
 
 def submission_deadline(*, ret):
-    """The milestone a return is due by: the earliest submission deadline of its stage for
-    organisations, national or local to one of its systems, that applies to its kind of template
-    (a deadline for one kind, or for every kind). A system's earlier local deadline wins."""
+    """The deadline a return is due by (a `Deadline`: the milestone's title and dates, its last
+    day moved by the organisation's extension): the earliest, counting extensions, of the
+    submission deadlines of its stage for organisations, national or local to one of its systems,
+    that apply to its kind of template (a deadline for one kind, or for every kind). A system's
+    earlier local deadline wins. One query, and one more for an extension."""
     round_ = ret.template.round
     systems = memberships_for_round(financial_year=round_.financial_year).filter(
         organisation=ret.organisation
@@ -304,13 +371,33 @@ def submission_deadline(*, ret):
         stage=ret.stage,
         level__in=[Milestone.Level.ORGANISATION, Milestone.Level.BOTH],
     ).filter(Q(system__isnull=True) | Q(system__in=systems.values("system_id")))
-    applies = candidates.filter(template_kind__in=["", ret.template.kind])
-    return _earliest(applies)
+    applies = candidates.filter(template_kind__in=["", ret.template.kind]).annotate(
+        extended_until=Subquery(
+            Extension.objects.filter(
+                milestone=OuterRef("pk"), organisation=ret.organisation_id
+            ).values("until")[:1]
+        )
+    )
+    return _earliest(applies, ret.organisation)
 
 
-def _earliest(milestones):
-    """The milestone whose last day comes first (a period ends on its end date)."""
-    return min(milestones, key=lambda m: (m.last_day, m.date), default=None)
+def _earliest(milestones, organisation):
+    """The deadline whose last day, with the organisation's extension, comes first (a period ends
+    on its end date)."""
+
+    def last_day(milestone):
+        return max(milestone.last_day, milestone.extended_until or milestone.last_day)
+
+    milestone = min(milestones, key=lambda m: (last_day(m), m.date), default=None)
+    if milestone is None:
+        return None
+    extension = None
+    if milestone.extended_until is not None:
+        extension = Extension.objects.select_related("granted_by").get(
+            milestone=milestone, organisation=organisation
+        )
+        extension.milestone, extension.organisation = milestone, organisation
+    return Deadline(milestone, extension)
 
 
 def changes_since(ret, version):
@@ -331,6 +418,7 @@ def history(ret):
 def returns_for_organisations(*, organisations, round_):
     """{(organisation id, template id, stage): Return} for a list page, in one query."""
     rows = Return.objects.filter(organisation__in=organisations, template__round=round_)
+    rows = rows.select_related("updated_by")  # the list says who last changed each
     return {(r.organisation_id, r.template_id, r.stage): r for r in rows}
 
 

@@ -21,6 +21,7 @@ from submissions.models.returns import (
     EXPLANATION_MAX_LENGTH,
     content_hash,
 )
+from submissions.notifications import events as notifications
 
 from .evaluation import Message, parse_typed
 from .rules import can
@@ -308,6 +309,7 @@ def return_submit(*, user, ret):
     ret.submission = _snapshot(ret, user, now)
     ret.save()
     _rebuild_plans_after_commit(ret)
+    notifications.return_submitted(ret=ret)
     return ret
 
 
@@ -361,6 +363,7 @@ def return_accept(*, user, ret, submission_number):
     Submission.objects.filter(pk=ret.submission_id).update(accepted_at=now, accepted_by=user)
     _set_status(ret, user, Return.Status.ACCEPTED, f"Submission {submission_number}")
     ret.save()
+    notifications.return_accepted(ret=ret)
     return ret
 
 
@@ -378,6 +381,7 @@ def return_send_back(*, user, ret, reason, submission_number):
     ret.returned_reason = reason
     _set_status(ret, user, Return.Status.RETURNED, reason)
     ret.save()
+    notifications.return_sent_back(ret=ret)
     return ret
 
 

@@ -12,8 +12,12 @@ from planning.models import Round, Template
 from planning.selectors import round_current, round_get
 from submissions import queue
 from submissions.params import whole_number
+from submissions.queries import presenters as query_presenters
+from submissions.queries import selectors as query_selectors
+from submissions.queries.rules import can as can_query
 
 from . import presenters, selectors, services
+from .deadlines import DueDates
 from .evaluation import Message
 from .presenters import return_url
 from .rules import permissions_for
@@ -40,7 +44,8 @@ def return_list(request):
         ).order_by("name")
         templates = Template.objects.filter(round=round_).order_by("order")
         existing = selectors.returns_for_organisations(organisations=organisations, round_=round_)
-        rows = presenters.return_list_rows(organisations, templates, existing)
+        due = DueDates(organisation_ids=[o.pk for o in organisations], round_=round_)
+        rows = presenters.return_list_rows(organisations, templates, existing, due=due)
     context = {"round": round_, "rounds": Round.objects.all(), "rows": rows}
     return render(request, "submissions/return_list.html", context)
 
@@ -147,12 +152,17 @@ def _message(text):
 
 @login_required
 def return_history(request, year, ods, template, stage):
-    """Every change, and the submissions (frozen copies) with a form to compare any two."""
+    """Every change, the submissions (frozen copies) with a form to compare any two, and the
+    thread of every query on the return's figures."""
     ret = return_for(request, year, ods, template, stage)
     context = {
         "ret": ret,
         "page": Paginator(selectors.history(ret), 100).get_page(request.GET.get("page")),
         "submissions": list(selectors.submissions_of(ret)),
+        "queries": [
+            {"query": q, "where": query_presenters.where(q), "tag": query_presenters.status_tag(q)}
+            for q in query_selectors.threads_of(ret)
+        ],
         "urls": {"compare_submissions": return_url(ret, "submissions:compare_submissions")},
     }
     return render(request, "submissions/return_history.html", context)
@@ -243,15 +253,22 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
     answers = raw["raw_answers"] if raw else selectors.answers(ret)
     explanations = raw["raw_explanations"] if raw else selectors.explanations(ret)
     warnings = presenters.warning_fields(evaluation, explanations, problems)
+    allowed = permissions_for(request.user, ret)
+    sections = presenters.entry_sections(
+        evaluation,
+        raw_cells=raw_cells,
+        problems=problems,
+        conflict_cells=conflict["both"] if conflict else frozenset(),
+    )
+    queries = query_selectors.queries_of(ret)  # one query, none for a return never submitted
+    marks = query_presenters.grid_marks(ret, queries)
     context = {
         "ret": ret,
         "round": ret.template.round,
-        "sections": presenters.entry_sections(
-            evaluation,
-            raw_cells=raw_cells,
-            problems=problems,
-            conflict_cells=conflict["both"] if conflict else frozenset(),
+        "sections": presenters.with_cell_markup(
+            sections, can_edit=allowed["can_edit"], queries=marks
         ),
+        "query_rows": query_presenters.query_rows(ret, queries),
         "narratives": presenters.narrative_questions(evaluation.grid, answers, problems),
         "summary": presenters.error_summary(problems, evaluation, warnings),
         "warnings": warnings,
@@ -262,7 +279,9 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
             "self": return_url(ret),
             "history": return_url(ret, "submissions:history"),
             "review": return_url(ret, "submissions:review"),
+            "raise_query": can_query(request.user, "submissions.raise_query", ret)
+            and query_presenters.query_url(ret, None, "submissions:query_raise"),
         },
-        **permissions_for(request.user, ret),
+        **allowed,
     }
     return render(request, "submissions/return_detail.html", context, status=status)

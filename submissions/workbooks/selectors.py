@@ -5,6 +5,7 @@ from django.http import Http404
 
 from submissions.models import Upload
 from submissions.plans.selectors import contributions_by_organisation
+from submissions.queries import selectors as query_selectors
 from submissions.returns import selectors as returns
 from submissions.returns.evaluation import parse_cell
 from submissions.returns.rules import can
@@ -18,7 +19,14 @@ def return_workbook(ret):
     grid = returns.grid_for_template(ret.template)
     typed = returns.typed_values(ret)
     computed = returns.evaluation_of(ret, grid=grid, typed=typed).values
-    return writing.return_workbook(ret, grid, typed, returns.answers(ret), computed=computed)
+    return writing.return_workbook(
+        ret,
+        grid,
+        typed,
+        returns.answers(ret),
+        computed=computed,
+        queries=query_selectors.threads_of(ret),
+    )
 
 
 def plan_workbook(plan, figures):

@@ -22,9 +22,11 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from submissions.formatting import neutralise
+from submissions.queries.presenters import workbook_comment
 from submissions.returns.evaluation import LARGEST, is_measure
 
 META_SHEET = "_meta"
@@ -160,11 +162,13 @@ def _excel_formula(
     return f'=IF({condition},"",{expression})'
 
 
-def return_workbook(ret, grid, values, saved_answers, computed=None):
+def return_workbook(ret, grid, values, saved_answers, computed=None, queries=None):
     """The return as an .xlsx laid out like its template, its typed `values` and narrative
     answers filled in. `computed` is every cell as the app works it out (`values` computed when
     not given): a formula the workbook cannot compute (one using another template's return) is
-    written as the app's figure, locked, with a note saying so."""
+    written as the app's figure, locked, with a note saying so. Each query on the return's
+    figures is a comment holding its thread, on its cell (on the line's label for a whole line);
+    `queries` are `queries.selectors.threads_of(ret)` (the caller reads them)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     used = set()
@@ -177,6 +181,7 @@ def return_workbook(ret, grid, values, saved_answers, computed=None):
         computed = grid.compute(values)
     for sheet, s in sheets:
         _grid_sheet(sheet, ret, grid, s, values, computed, layout)
+    _query_comments(workbook, layout, queries or ())
     if grid.narrative_sections:
         _narrative_sheet(workbook.create_sheet("Narrative"), ret, grid, saved_answers)
     meta = workbook.create_sheet(META_SHEET)
@@ -311,6 +316,36 @@ def _grid_sheet(sheet, ret, grid, s, values, computed, layout):
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
+
+
+QUERY_COMMENT_LENGTH = 30_000
+"""Excel holds at most 32,767 characters in a comment; a longer thread is cut, saying so."""
+
+
+def _query_comments(workbook, layout, queries):
+    """Each query's thread as a comment on its cell, or on the label of its line for a query on
+    the whole line; a cell with more than one (or with a note already) gets them all."""
+    labels = {}
+    for place in layout.values():
+        _, row = coordinate_from_string(place.coordinate)
+        labels.setdefault(place.line.code, (place.sheet, f"B{row}"))
+    for query in queries:
+        if query.column_id:
+            place = layout.get((query.line.code, query.column.code))
+            where = place and (place.sheet, place.coordinate)
+        else:
+            where = labels.get(query.line.code)
+        if where is None:
+            continue  # a line no longer in the template's grid
+        cell = workbook[where[0]][where[1]]
+        text = workbook_comment(query)
+        if cell.comment is not None:
+            text = f"{cell.comment.text}\n\n{text}"
+        if len(text) > QUERY_COMMENT_LENGTH:
+            text = text[: QUERY_COMMENT_LENGTH - 40] + "\n(cut: read the rest on the query's page)"
+        comment = Comment(text, "Planning service")
+        comment.width, comment.height = 400, 240
+        cell.comment = comment
 
 
 def formula_of(grid, section, line, column):

@@ -50,6 +50,9 @@ SERVICE_WIDE = {ANALYST, ADMINISTRATOR}
 RETURN_READERS = sides({LEAD_A, ICS_1, *SERVICE_WIDE}, {LEAD_C, ICS_2, *SERVICE_WIDE})
 RETURN_WRITERS = sides({LEAD_A}, {LEAD_C})
 SYSTEM_LEADS = sides({ICS_1}, {ICS_2})
+# Queries on a figure: raised, followed up and resolved by the system's ICS lead or an analyst,
+# answered by the organisation's planning lead, read by the return's readers.
+QUERY_RAISERS = sides({ICS_1, ANALYST}, {ICS_2, ANALYST})
 # A system's pages (partners, completeness, plans, exports): its ICS lead and the service-wide roles.
 SYSTEM_REVIEWERS = sides({ICS_1, *SERVICE_WIDE}, {ICS_2, *SERVICE_WIDE})
 SYSTEM_ADMINISTRATORS = sides({ICS_1, ADMINISTRATOR}, {ICS_2, ADMINISTRATOR})
@@ -122,6 +125,9 @@ class Row:
     variant: str = ""
     path: str = ""
     ends_signed_out: bool = False  # served by sending the person to the sign-in page
+    # A GET that records something for the person served (opening a notification marks it read);
+    # a refused GET must still change nothing.
+    get_records: bool = False
 
     @property
     def label(self):
@@ -163,6 +169,71 @@ ROWS = [
     Row(
         "planning:milestone_delete",
         "milestone",
+        write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
+        write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
+    ),
+    # Queries on a figure of a submitted return.
+    Row(
+        "submissions:query_raise",
+        "return",
+        write(QUERY_RAISERS, RETURN_READERS),
+        write(QUERY_RAISERS, RETURN_READERS),
+        data={"cell": "gp_referrals:fot", "text": "Why?"},
+    ),
+    Row(
+        "submissions:query",
+        "query",
+        read(RETURN_READERS),
+        write(RETURN_WRITERS, RETURN_READERS),
+        data={"action": "answer", "text": "Because"},
+        variant="answer",
+    ),
+    Row(
+        "submissions:query",
+        "query",
+        read(RETURN_READERS),
+        write(QUERY_RAISERS, RETURN_READERS),
+        data={"action": "follow_up", "text": "More?"},
+        variant="follow up",
+    ),
+    Row(
+        "submissions:query",
+        "query",
+        read(RETURN_READERS),
+        write(QUERY_RAISERS, RETURN_READERS),
+        data={"action": "resolve"},
+        variant="resolve",
+    ),
+    Row("submissions:system_queries", "system_round", read(SYSTEM_REVIEWERS), SAME_AS_GET),
+    # Notifications: each person's own; another's is a 404 to everyone else.
+    Row("submissions:notifications", "none", EVERYONE_SIGNED_IN, METHOD_REFUSED),
+    Row("submissions:notifications_read", "none", METHOD_REFUSED, EVERYONE_SIGNED_IN),
+    Row(
+        "submissions:notification_preferences",
+        "none",
+        EVERYONE_SIGNED_IN,
+        EVERYONE_SIGNED_IN,
+        data={"delivery": "daily"},
+    ),
+    Row(
+        "submissions:notification",
+        "notification",
+        read(sides({LEAD_A}, {LEAD_C})),
+        METHOD_REFUSED,
+        get_records=True,
+    ),
+    # Deadline extensions: the system's ICS lead (and administrators, as for local milestones)
+    # grant and withdraw them; its reviewers may look.
+    Row("planning:extensions", "system_round", read(SYSTEM_REVIEWERS), SAME_AS_GET),
+    Row(
+        "planning:extension_grant",
+        "system_round",
+        write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
+        write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
+    ),
+    Row(
+        "planning:extension_withdraw",
+        "extension",
         write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
         write(SYSTEM_ADMINISTRATORS, SYSTEM_REVIEWERS),
     ),

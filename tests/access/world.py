@@ -1,11 +1,13 @@
 """The people and objects the access matrix is checked against: two systems, three organisations,
 one person in each role, and on each side a return, an upload, plans, a milestone and papers."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 
-from submissions.models import PaperRender, Upload
+from planning.models import Column, Extension
+from submissions.models import Notification, PaperRender, Query, QueryMessage, Upload
 from submissions.plans import services as plan_services
 from tests import factories
 
@@ -72,6 +74,24 @@ def _side(system, org, lead, ics_lead):
     milestone = factories.milestone(
         factories.planning_round(YEAR), "2019-02-01", title="Local review", system=system
     )
+    extension = Extension.objects.create(
+        milestone=milestone,
+        organisation=org,
+        until=datetime.date(2019, 2, 8),
+        reason="Matrix",
+        granted_by=ics_lead,
+    )
+    query = Query.objects.create(
+        ret=submitted,
+        submission=submitted.submission,
+        line=activity.lines.get(code="gp_referrals"),
+        column=Column.objects.get(section__template=activity, code="fot"),
+        raised_by=ics_lead,
+    )
+    QueryMessage.objects.create(query=query, author=ics_lead, text="Why so many?")
+    notification = Notification.objects.create(
+        user=lead, kind="accepted", subject="Accepted", message="Accepted", link="/returns/"
+    )
     paper = factories.paper(organisation=org)
     PaperRender.objects.create(
         paper=paper,
@@ -90,6 +110,9 @@ def _side(system, org, lead, ics_lead):
         "system": Target(code, code),
         "system_round": Target(system_round, code),
         "milestone": Target({"pk": milestone.pk}, {}),
+        "extension": Target({"pk": extension.pk}, {}),
+        "notification": Target({"pk": notification.pk}, {}),
+        "query": Target({**ret, "pk": query.pk}, {}),
         "return": Target(ret, {"submission": submitted.submission.number}),
         "return_pair": Target({k: ret[k] for k in ("year", "ods", "template")}, {}),
         "editable_return": Target({**ret, "template": "narrative"}, {"version": editable.version}),

@@ -48,8 +48,9 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from planning.models import Extension
 from submissions.demo import seed_figures
-from submissions.models import Paper, Return
+from submissions.models import Notification, Paper, Query, QueryMessage, Return
 from submissions.plans.services import build_system_plan
 from submissions.workbooks import selectors as workbook_selectors
 from submissions.workbooks import services as workbook_services
@@ -74,7 +75,17 @@ ACTING = {
     "planning:system": "ics_lead",
     "planning:milestone_add": "ics_lead",
     "planning:milestone_delete": "ics_lead",
+    "planning:extensions": "ics_lead",
+    "planning:extension_grant": "ics_lead",
+    "planning:extension_withdraw": "ics_lead",
     "submissions:list": "planning_lead",
+    "submissions:query_raise": "ics_lead",
+    "submissions:query": "planning_lead",
+    "submissions:system_queries": "ics_lead",
+    "submissions:notifications": "planning_lead",
+    "submissions:notifications_read": "planning_lead",
+    "submissions:notification_preferences": "planning_lead",
+    "submissions:notification": "planning_lead",
     "submissions:compare": "planning_lead",
     "submissions:return": "planning_lead",
     "submissions:history": "planning_lead",
@@ -132,6 +143,9 @@ PLACES = {
     "submissions:paper_status": lambda w: ({"pk": w.paper}, ""),
     "submissions:paper_download": lambda w: ({"pk": w.paper, "number": 1}, ""),
     "planning:milestone_delete": lambda w: ({"pk": w.milestone}, ""),
+    "planning:extension_withdraw": lambda w: ({"pk": w.extension}, ""),
+    "submissions:notification": lambda w: ({"pk": w.notification}, ""),
+    "submissions:query": lambda w: ({"pk": w.query}, ""),
 }
 
 
@@ -139,13 +153,17 @@ PLACES = {
 class World:
     """BLMK with Bedfordshire and Luton; Bedfordshire's activity and qipp returns submitted and its
     finance return saved; the activity plan built and approved, the qipp plan built; a rendered
-    paper, a local milestone and a pending upload; one user per role."""
+    paper, a local milestone, Bedfordshire's extension of the draft deadline and a pending upload;
+    one user per role."""
 
     users: dict
     paper: int
     milestone: int
     upload: int
     workbook: bytes
+    extension: int
+    notification: int
+    query: int
 
 
 @pytest.fixture
@@ -156,7 +174,9 @@ def world(db):
     factories.luton(in_system=blmk)
     lead = factories.planning_lead(beds)
     ics = factories.ics_lead(blmk)
-    factories.submitted_return(beds, "activity", seed_figures.activity_cells(), lead=lead)
+    activity = factories.submitted_return(
+        beds, "activity", seed_figures.activity_cells(), lead=lead
+    )
     factories.submitted_return(beds, "qipp", seed_figures.qipp_cells(), lead=lead)
     finance = factories.saved_return(beds, "finance", seed_figures.finance_cells(), lead=lead)
     plans = {
@@ -182,7 +202,29 @@ def world(db):
         "administrator": factories.administrator(),
         "anonymous": None,
     }
-    return World(users, paper.pk, milestone.pk, upload.pk, workbook)
+    draft = factories.milestone(
+        factories.planning_round(2019),
+        "2019-02-12",
+        "Draft plans",
+        kind="submission",
+        stage="draft",
+    )
+    extension = Extension.objects.create(
+        milestone=draft, organisation=beds, until="2019-02-19", reason="Fuzz", granted_by=ics
+    )
+    notification = Notification.objects.create(
+        user=lead, kind="accepted", subject="Accepted", message="Accepted", link="/returns/"
+    )
+    query = Query.objects.create(
+        ret=activity,
+        submission=activity.submission,
+        line=activity.template.lines.get(code="gp_referrals"),
+        raised_by=ics,
+    )
+    QueryMessage.objects.create(query=query, author=ics, text="Why so many?")
+    return World(
+        users, paper.pk, milestone.pk, upload.pk, workbook, extension.pk, notification.pk, query.pk
+    )
 
 
 # -- The endpoints, from the resolver -------------------------------------------------------------

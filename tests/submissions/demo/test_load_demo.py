@@ -70,7 +70,9 @@ def test_demo_returns_plan_and_paper_carry_bedfordshires_published_figures(
     settings.DEBUG = True
     with django_capture_on_commit_callbacks(execute=True):  # plan builds and the render
         call_command("load_demo")
-    beds = Return.objects.filter(organisation__ods_code="06F", stage="draft")
+    beds = Return.objects.filter(
+        organisation__ods_code="06F", stage="draft", template__round__financial_year=2019
+    )
     assert set(beds.values_list("template__code", "status")) == {
         ("finance", "submitted"),
         ("qipp", "submitted"),
@@ -78,11 +80,15 @@ def test_demo_returns_plan_and_paper_carry_bedfordshires_published_figures(
     }
     qipp = beds.get(template__code="qipp")
     assert computed_values(qipp)[("total", "gross")] == Decimal("29441")
-    plan = SystemPlan.objects.filter(system__code="BLMK", template__code="finance").latest(
-        "version"
-    )
+    plan = SystemPlan.objects.filter(
+        system__code="BLMK", template__code="finance", template__round__financial_year=2019
+    ).latest("version")
     assert control_total(plan, figures(plan).grid)["total"] == Decimal("6100")
-    assert Return.objects.get(organisation__ods_code="04F", template__code="activity").is_late
+    assert Return.objects.get(
+        organisation__ods_code="04F",
+        template__code="activity",
+        template__round__financial_year=2019,
+    ).is_late
     assert PaperRender.objects.get(paper__organisation__ods_code="06F").status == "ready"
 
 
@@ -90,7 +96,10 @@ def test_demo_finance_reproduces_bedfordshires_summary_of_spend_to_the_pound(set
     settings.DEBUG = True
     call_command("load_demo")
     finance = Return.objects.get(
-        organisation__ods_code="06F", template__code="finance", stage="draft"
+        organisation__ods_code="06F",
+        template__code="finance",
+        stage="draft",
+        template__round__financial_year=2019,
     )
     values = computed_values(finance)  # with its QIPP return's gross savings beside it
     published = {
@@ -112,7 +121,10 @@ def test_demo_has_an_illustrative_provider_finance_return_meeting_its_control_to
     settings.DEBUG = True
     call_command("load_demo")
     bedford = Return.objects.get(
-        organisation__ods_code="RC1", template__code="provider_finance", stage="draft"
+        organisation__ods_code="RC1",
+        template__code="provider_finance",
+        stage="draft",
+        template__round__financial_year=2019,
     )
     assert bedford.status == "submitted"
     values = computed_values(bedford)

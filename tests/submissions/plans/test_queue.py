@@ -87,7 +87,11 @@ def test_redis_down_at_submit_saves_the_return_and_the_plan_is_built_when_it_is_
 
     suite_redis.start()
     recovery = queue.recover()  # what a worker does when it connects to the broker
-    assert recovery == [queue.REBUILD_STALE_PLANS, queue.RENDER_WATCHDOG]
+    assert recovery == [
+        queue.REBUILD_STALE_PLANS,
+        queue.RENDER_WATCHDOG,
+        queue.SEND_UNSENT_NOTIFICATIONS,  # the ICS lead's email about the submission waited too
+    ]
     assert sorted(task["task"] for task in queued(broker)) == sorted(recovery)
     assert rebuild_stale_plans() == 1  # the task that message runs
     state.refresh_from_db()

@@ -1,0 +1,103 @@
+"""The data entry and system plan pages cost a small, fixed number of queries: nothing read twice
+in a request (the open round, the user's permissions, the people the page names, a template's
+grid fingerprint), whatever the number of cells."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from planning.models import Line, Template
+from submissions.demo import seed_figures
+from submissions.plans import services as plan_services
+from submissions.returns.selectors import grid_for_template, with_grid_fingerprint
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FINGERPRINT = "md5(string_agg"
+
+
+def queries_of(client, url):
+    """The SQL of one request for `url`, after a first request has warmed the caches."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.fixture
+def beds_finance():
+    """Bedfordshire's submitted finance return (its planning lead may withdraw it), and a saved
+    QIPP return, which the finance template's measures do not read but QIPP's read finance."""
+    factories.templates()
+    beds = factories.bedfordshire(in_system=factories.blmk())
+    lead = factories.planning_lead(beds)
+    factories.submitted_return(beds, "finance", seed_figures.finance_cells(), lead=lead)
+    factories.saved_return(beds, "qipp", {}, lead=lead)
+    return beds, lead
+
+
+def test_the_return_page_reads_each_thing_once(client, beds_finance):
+    _, lead = beds_finance
+    client.force_login(lead)
+    sql = queries_of(client, factories.return_url("06F", "qipp"))
+    # The session, user and roles; the organisation, template and return; the values, the
+    # finance template and return QIPP's measures read and their values; answers, explanations,
+    # the deadline, the header's round and unread notifications. The round, permissions, people and
+    # grid fingerprints were read more than once before.
+    assert len(sql) <= 15
+    assert not [q for q in sql if "auth_permission" in q]  # the header asks our rule only
+    assert len([q for q in sql if '"planning_round"' in q and "JOIN" not in q]) <= 1
+    assert len([q for q in sql if 'FROM "auth_user"' in q]) == 1  # the signed-in user
+    assert not [q for q in sql if q.startswith("SELECT (SELECT md5")]  # read with the templates
+
+
+def test_a_submitted_return_names_its_people_without_a_query_each(client, beds_finance):
+    _, lead = beds_finance
+    client.force_login(lead)
+    sql = queries_of(client, factories.return_url("06F", "finance"))
+    # As above, and the queries on its figures (it is submitted).
+    assert len(sql) <= 16
+    assert len([q for q in sql if 'FROM "auth_user"' in q]) == 1
+    assert not [q for q in sql if 'FROM "submissions_submission" WHERE' in q and "COUNT" not in q]
+
+
+def test_the_administration_link_is_in_the_header_of_administrators_only(client, beds_finance):
+    _, lead = beds_finance
+    client.force_login(lead)
+    assert "Administration" not in client.get(factories.return_url("06F", "finance")).text
+    client.force_login(factories.administrator())
+    assert "Administration" in client.get(factories.return_url("06F", "finance")).text
+
+
+def test_a_template_read_with_its_fingerprint_needs_no_query_for_its_grid():
+    factories.templates()
+    query = with_grid_fingerprint(Template.objects.filter(round__financial_year=2019))
+    grid_for_template(query.get(code="finance"))  # built and kept
+    template = query.get(code="finance")
+    with CaptureQueriesContext(connection) as queries:
+        grid = grid_for_template(template)
+    assert len(queries) == 0
+    assert grid.lines_by_code()["acute"].label == "Acute services"
+
+    Line.objects.filter(template=template, code="acute").update(label="Acute hospital care")
+    changed = grid_for_template(query.get(code="finance"))
+    assert changed.lines_by_code()["acute"].label == "Acute hospital care"
+
+
+def test_a_plan_page_checks_each_templates_grid_once(client):
+    templates = factories.templates()
+    system = factories.blmk()
+    beds = factories.bedfordshire(in_system=system)
+    factories.submitted_return(beds, "finance", seed_figures.finance_cells())
+    plan_services.build_system_plan(system=system, template=templates["finance"], stage="draft")
+    client.force_login(factories.ics_lead(system))
+    url = reverse("submissions:plan", args=["BLMK", 2019, "finance", "draft"])
+
+    sql = queries_of(client, url)
+
+    fingerprints = [q for q in sql if FINGERPRINT in q]
+    assert len(fingerprints) == len(set(fingerprints))
+    assert not [q for q in sql if "auth_permission" in q]
+    assert not [q for q in sql if 'FROM "planning_system" WHERE "planning_system"."id"' in q]
