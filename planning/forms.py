@@ -154,11 +154,19 @@ class DayMonthYearField(forms.Field):
     widget = DayMonthYearWidget
     PARTS = ("day", "month", "year")
 
+    def __init__(self, *, error_name=None, **kwargs):
+        # How messages name the date ("Meeting date must include a month"); by default "The "
+        # and the label in lower case ("The new last day must include a month").
+        self.error_name = error_name
+        super().__init__(**kwargs)
+
     def to_python(self, value):
         parts = [str(part or "").strip() for part in value] if isinstance(value, list) else []
         if len(parts) != 3 or not any(parts):
             return None
-        name = f"The {self.label[:1].lower()}{self.label[1:]}" if self.label else "The date"
+        name = self.error_name or (
+            f"The {self.label[:1].lower()}{self.label[1:]}" if self.label else "The date"
+        )
         missing = [part for part, typed in zip(self.PARTS, parts, strict=True) if not typed]
         if missing:
             raise forms.ValidationError(f"{name} must include a {' and a '.join(missing)}")

@@ -152,6 +152,20 @@ class Milestone(models.Model):
     def last_day(self):
         return self.end_date or self.date
 
+    @property
+    def when(self):
+        """The date as people read it: "12 February 2019", "By 12 February 2019", "w/c 4 March
+        2019", "1 April 2019 to 14 April 2019"; a note that names the month stands for the date
+        ("Mid-February 2020", not "Mid-February 14 February 2020")."""
+        day = f"{self.date.day} {self.date:%B %Y}"
+        if self.date_note and f"{self.date:%B}".lower() in self.date_note.lower():
+            day = f"{self.date_note} {self.date:%Y}"
+        elif self.date_note:
+            day = f"{self.date_note} {day}"
+        if self.end_date:
+            day += f" to {self.end_date.day} {self.end_date:%B %Y}"
+        return day
+
     def clean(self):
         errors = {}
         if self.stage and self.kind != self.Kind.SUBMISSION:

@@ -24,8 +24,18 @@
  *   anything else; the server checks everything again on save, and its result is what counts;
  * - a cell the server would reject gets `app-cell--invalid` (no error text: the server explains);
  * - values get thousands separators when a cell loses focus;
- * - arrow keys and Enter move between cells;
- * - a block copied from Excel is spread over the cells below and to the right;
+ * - arrow keys and Enter move between cells; Shift+arrows, a mouse drag or Shift+click select a
+ *   range (of every visible cell, calculated ones included);
+ * - a block copied from Excel maps one to one onto the visible rows and columns from the selected
+ *   cell: a value landing on a calculated cell is not typed in but checked against the figure
+ *   once the rest is in, and marked at the cell when it differs; a message above the grid (said
+ *   by a live region too) tells what was pasted, checked and left out, and the block stays
+ *   highlighted until the next action;
+ * - a range is copied (or cut) as tab-separated text, the shape Excel pastes, through the copy
+ *   event's clipboardData (no clipboard permission needed); Ctrl+D fills down; Delete clears it;
+ * - Ctrl+Z undoes and Ctrl+Y (or Ctrl+Shift+Z) redoes the last 100 steps: a paste, a fill, a
+ *   clearing, or what was typed in a cell (one step when the cell is left or another key acts);
+ * - the keyboard help (`[data-grid-help]`) shows once these keys work;
  * - leaving the page with unsaved changes asks for confirmation.
  *
  * It is an ES module with no dependencies; nothing is ever eval-ed (the CSP forbids it anyway).
@@ -879,11 +889,26 @@ class Grid {
     this.changed = new Set();
 
     if (!inputs.some(isEditable)) return; // a read-only return: formatting is all there is to do
+
+    this.history = new History(UNDO_STEPS);
+    this.editing = null; // {input, before}: the cell being typed in and what it held when focused
+    this.selection = null; // {table, anchor: [row, column], extent: [row, column]}
+    this.dragging = false;
+    this.marked = new Set(); // <td>s highlighted as the last block pasted (or filled)
+    this.mismatches = new Map(); // computed cell -> the value pasted on it, while they differ
+    this.status = form.querySelector("[data-grid-status]") || createStatus(form);
+    for (const help of form.querySelectorAll("[data-grid-help]")) help.hidden = false;
+
     form.addEventListener("input", (event) => this.onInput(event));
     form.addEventListener("keydown", (event) => this.onKeydown(event));
     form.addEventListener("paste", (event) => this.onPaste(event));
+    form.addEventListener("copy", (event) => this.onCopy(event));
+    form.addEventListener("cut", (event) => this.onCopy(event, { cut: true }));
     form.addEventListener("focusout", (event) => this.onFocusout(event));
     form.addEventListener("focusin", (event) => this.onFocusin(event));
+    form.addEventListener("mousedown", (event) => this.onMousedown(event));
+    form.addEventListener("mouseover", (event) => this.onMouseover(event));
+    document.addEventListener("mouseup", () => (this.dragging = false));
     form.addEventListener("submit", () => setDirty(form, false));
   }
 
@@ -892,53 +917,434 @@ class Grid {
   onInput(event) {
     const input = event.target;
     if (!isEditable(input)) return;
+    this.unmark();
+    // Typing over a range types in its first cell only, as in a spreadsheet: back to one cell.
+    if (this.isRange()) this.select(this.selection.table, this.selection.anchor, this.selection.anchor);
     this.refresh();
     this.trackChanges([input]);
   }
 
   onFocusout(event) {
-    if (isEditable(event.target)) this.format(event.target);
+    if (!isEditable(event.target)) return;
+    this.format(event.target);
+    this.commitTyping();
+    if (this.editing?.input === event.target) this.editing = null;
   }
 
   onFocusin(event) {
-    if (isEditable(event.target)) requestAnimationFrame(() => keepClearOfRowHeader(event.target));
+    const input = event.target;
+    if (!isEditable(input)) return;
+    this.editing = { input, before: input.value };
+    requestAnimationFrame(() => keepClearOfHeadings(input));
+    // Moving to a cell makes it the selection, unless it is the start of a mouse drag or Shift+click.
+    const at = positionOf(input.closest("td"));
+    const table = input.closest("table");
+    if (at && !(this.selection?.table === table && same(this.selection.anchor, at))) {
+      this.select(table, at, at);
+    }
   }
 
   onKeydown(event) {
-    const input = event.target;
-    if (!isEditable(input) || event.defaultPrevented || event.isComposing) return;
-    if (event.key === "Enter") event.preventDefault(); // Enter in a cell must never submit the form
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    let target = null;
-    if (event.key === "Enter") {
-      target = verticalNeighbour(input, event.shiftKey ? -1 : 1);
-    } else if (event.shiftKey) {
-      return; // Shift+arrows extend the selection inside the cell
-    } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
-      target = verticalNeighbour(input, event.key === "ArrowUp" ? -1 : 1);
-    } else if (event.key === "ArrowLeft" && caretAtStart(input)) {
-      target = horizontalNeighbour(input, -1);
-    } else if (event.key === "ArrowRight" && caretAtEnd(input)) {
-      target = horizontalNeighbour(input, 1);
+    const target = event.target;
+    if (event.defaultPrevented || event.isComposing) return;
+    const inScrollBox = target instanceof HTMLElement && target.classList.contains(SCROLL_CLASS);
+    if (!isEditable(target) && !(inScrollBox && this.selection)) return;
+    if (!MODIFIER_KEYS.has(event.key)) this.unmark();
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+
+    if ((event.ctrlKey || event.metaKey) && !event.altKey) {
+      const action = { z: event.shiftKey ? "redo" : "undo", y: "redo", d: "fillDown" }[key];
+      if (!action) return; // Ctrl+C, Ctrl+V, Ctrl+X: the copy, paste and cut events
+      event.preventDefault();
+      this[action]();
+      return;
     }
-    if (!target) return;
+    if (this.isRange() && (key === "Delete" || key === "Backspace")) {
+      event.preventDefault();
+      this.clearRange();
+      return;
+    }
+    if (this.isRange() && key === "Escape") {
+      event.preventDefault();
+      this.select(this.selection.table, this.selection.anchor, this.selection.anchor);
+      return;
+    }
+    if (!isEditable(target)) return; // the rest moves between cells one can type in
+    const input = target;
+    if (key === "Enter") event.preventDefault(); // Enter in a cell must never submit the form
+    if (event.altKey) return;
+
+    if (event.shiftKey && ARROWS[key]) {
+      // Shift+arrows select cells, as in a spreadsheet; across the text of a cell, they still
+      // select characters until the caret reaches its edge.
+      const [rows, columns] = ARROWS[key];
+      const atEdge = rows || this.isRange() || (columns < 0 ? caretAtStart(input) : caretAtEnd(input));
+      if (!atEdge) return;
+      event.preventDefault();
+      this.extendSelection(rows, columns);
+      return;
+    }
+    let next = null;
+    if (key === "Enter") {
+      next = verticalNeighbour(input, event.shiftKey ? -1 : 1);
+    } else if (event.shiftKey) {
+      return;
+    } else if (key === "ArrowUp" || key === "ArrowDown") {
+      next = verticalNeighbour(input, key === "ArrowUp" ? -1 : 1);
+    } else if (key === "ArrowLeft" && caretAtStart(input)) {
+      next = horizontalNeighbour(input, -1);
+    } else if (key === "ArrowRight" && caretAtEnd(input)) {
+      next = horizontalNeighbour(input, 1);
+    }
+    if (ARROWS[key] && this.isRange()) {
+      this.select(this.selection.table, this.selection.anchor, this.selection.anchor);
+    }
+    if (!next) return;
     event.preventDefault();
-    target.focus();
-    target.select(); // typing then replaces the value, as in a spreadsheet
+    next.focus();
+    next.select(); // typing then replaces the value, as in a spreadsheet
+  }
+
+  /** Mouse: press on a cell and drag to select a range; Shift+click extends the selection. */
+  onMousedown(event) {
+    const td = event.target.closest?.("td");
+    const table = td?.closest("table.app-grid");
+    if (event.button !== 0 || !table || !this.tables.includes(table)) return;
+    if (event.target.closest("a, button")) return; // a query's link in the cell is just a link
+    this.unmark();
+    const at = positionOf(td);
+    if (!at) return;
+    if (event.shiftKey && this.selection?.table === table) {
+      event.preventDefault(); // the focus stays on the first cell, as in a spreadsheet
+      this.select(table, this.selection.anchor, at);
+      return;
+    }
+    this.dragging = true;
+    this.select(table, at, at);
+    if (!isEditable(td.querySelector(CELL_SELECTOR))) {
+      // A calculated cell cannot take the focus; its box does, so the keys still work.
+      event.preventDefault();
+      const scroller = table.closest(`.${SCROLL_CLASS}`);
+      if (!table.contains(document.activeElement)) scroller?.focus({ preventScroll: true });
+    }
+  }
+
+  onMouseover(event) {
+    if (!this.dragging || !this.selection) return;
+    const td = event.target.closest?.("td");
+    if (td?.closest("table") !== this.selection.table) return;
+    const at = positionOf(td);
+    if (!at || same(at, this.selection.extent)) return;
+    this.select(this.selection.table, this.selection.anchor, at);
+    window.getSelection()?.removeAllRanges();
+    const focused = document.activeElement;
+    if (isEditable(focused) && this.isRange()) focused.setSelectionRange(focused.value.length, focused.value.length);
   }
 
   onPaste(event) {
-    const input = event.target;
-    if (!isEditable(input)) return;
+    const target = event.target;
+    const inScrollBox = target instanceof HTMLElement && target.classList.contains(SCROLL_CLASS);
+    if (!isEditable(target) && !(inScrollBox && this.selection)) return;
     const text = event.clipboardData?.getData("text/plain") ?? "";
-    if (!/[\t\r\n]/.test(text)) return; // one value: the browser pastes it into the cell
+    const block = splitBlock(text);
+    const single = block.length === 1 && block[0].length === 1;
+    // One value typed into the middle of a cell's text is ordinary editing: the browser does it.
+    if (single && !this.isRange() && isEditable(target) && target.value && !fullySelected(target)) return;
     event.preventDefault();
+    const table = target.closest("table.app-grid");
+    if (isEditable(target) && this.selection?.table !== table) {
+      const at = positionOf(target.closest("td"));
+      if (at) this.select(table, at, at);
+    }
+    if (this.selection) this.paste(block);
+  }
 
-    const written = pasteBlock(input, splitBlock(text));
-    written.forEach((cell) => this.format(cell));
+  onCopy(event, { cut = false } = {}) {
+    const target = event.target;
+    const inScrollBox = target instanceof HTMLElement && target.classList.contains(SCROLL_CLASS);
+    if (!this.selection || !(isEditable(target) || inScrollBox)) return;
+    // Part of one cell's text selected: the browser copies that text.
+    if (!this.isRange() && isEditable(target) && target.selectionStart !== target.selectionEnd) {
+      if (!fullySelected(target)) return;
+    }
+    const { tds, rows, columns } = this.selectedBlock();
+    event.clipboardData.setData("text/plain", toTabSeparated(tds));
+    event.preventDefault();
+    const shape = `${count(rows, "row")} × ${count(columns, "column")}`;
+    if (!cut) {
+      this.say(`Copied ${shape} as tab-separated values.`);
+      return;
+    }
+    const cleared = this.change(
+      tds.flat().map((td) => td.querySelector(CELL_SELECTOR)).filter(isEditable).map((input) => [input, ""]),
+      `cut of ${shape}`,
+    );
+    this.say(`Cut ${shape}: ${count(cleared.length, "cell")} cleared.`);
+  }
+
+  /* Paste, fill, clear ----------------------------------------------------------------------- */
+
+  /**
+   * Put `block` (rows of values) into the grid from the top left cell of the selection: block
+   * columns map one to one onto the visible columns and block rows onto the visible rows, computed
+   * ones included. A value on a computed cell is not typed in but compared with the figure once
+   * the rest of the block is in (at the precision the cell shows), and marked at the cell when it
+   * differs. One value pasted on a range fills the range. One step to undo; a message says what
+   * happened.
+   */
+  paste(block) {
+    this.commitTyping();
+    this.unmark();
+    this.clearMismatches();
+    const { table } = this.selection;
+    const rect = this.rectangle();
+    const layout = tableLayout(table);
+    if (block.length === 1 && block[0].length === 1 && this.isRange()) {
+      block = Array.from({ length: rect.bottom - rect.top + 1 }, () =>
+        Array.from({ length: rect.right - rect.left + 1 }, () => block[0][0]),
+      );
+    }
+    const report = { landed: 0, rows: 0, columns: 0, beyondRows: 0, beyondColumns: 0, locked: 0 };
+    const writes = [];
+    const checks = [];
+    const landed = [];
+    block.forEach((values, rowOffset) => {
+      const cells = layout[rect.top + rowOffset];
+      if (!cells) {
+        report.beyondRows += values.length;
+        return;
+      }
+      values.forEach((value, columnOffset) => {
+        const td = cells[rect.left + columnOffset];
+        if (!td) {
+          report.beyondColumns += 1;
+          return;
+        }
+        report.landed += 1;
+        report.rows = Math.max(report.rows, rowOffset + 1);
+        report.columns = Math.max(report.columns, columnOffset + 1);
+        landed.push(td);
+        const cell = td.querySelector(CELL_SELECTOR);
+        if (isEditable(cell)) writes.push([cell, value.trim()]);
+        else if (cell && !(cell instanceof HTMLInputElement)) checks.push([cell, value.trim()]);
+        else report.locked += 1;
+      });
+    });
+    const written = this.change(writes, `paste of ${count(report.landed, "value")}`);
+    let differ = 0;
+    for (const [cell, pasted] of checks) {
+      if (differs(cell, pasted)) {
+        differ += 1;
+        this.flagMismatch(cell, pasted);
+      }
+    }
+    this.mark(landed);
+    this.say(pasteMessage({ ...report, calculated: checks.length, differ, invalid: written.filter(isInvalid).length }), table);
+  }
+
+  /** Ctrl+D: the top row of the selection copied down it (one row: the row above copied down). */
+  fillDown() {
+    if (!this.selection) return;
+    this.commitTyping();
+    const rect = this.rectangle();
+    const layout = tableLayout(this.selection.table);
+    const sourceRow = rect.top === rect.bottom ? rect.top - 1 : rect.top;
+    const firstTarget = rect.top === rect.bottom ? rect.top : rect.top + 1;
+    if (sourceRow < 0 || !layout[sourceRow]) {
+      this.say("Nothing to fill down from: select a range of at least two rows, or a cell under another.");
+      return;
+    }
+    const writes = [];
+    const filled = [];
+    let calculated = 0;
+    for (let row = firstTarget; row <= rect.bottom; row++) {
+      for (let column = rect.left; column <= rect.right; column++) {
+        const td = layout[row]?.[column];
+        const cell = td?.querySelector(CELL_SELECTOR);
+        if (!td) continue;
+        filled.push(td);
+        if (isEditable(cell)) writes.push([cell, cellText(layout[sourceRow][column])]);
+        else calculated += 1;
+      }
+    }
+    const written = this.change(writes, "fill down");
+    this.mark(filled);
+    const left = calculated ? `; ${count(calculated, "calculated cell")} left to ${calculated === 1 ? "its" : "their"} calculation` : "";
+    this.say(`Filled down ${count(written.length, "cell")} from the row above them${left}.`);
+  }
+
+  /** Delete or Backspace on a range: every cell of it one can type in is emptied, as one step. */
+  clearRange() {
+    this.commitTyping();
+    const { tds } = this.selectedBlock();
+    const inputs = tds.flat().map((td) => td.querySelector(CELL_SELECTOR)).filter(isEditable);
+    const cleared = this.change(inputs.map((input) => [input, ""]), `clearing of ${count(inputs.length, "cell")}`);
+    this.say(`Cleared ${count(cleared.length, "cell")}.`);
+  }
+
+  /* Undo and redo ---------------------------------------------------------------------------- */
+
+  /**
+   * Set several cells at once, as one step to undo: [[input, value], ...]. Returns the inputs
+   * whose value changed. Totals, rules and the unsaved-changes warning follow.
+   */
+  change(writes, label) {
+    const changes = [];
+    for (const [input, value] of writes) {
+      const before = input.value;
+      input.value = value;
+      this.format(input);
+      if (input.value !== before) changes.push({ input, before, after: input.value });
+    }
+    if (!changes.length) return [];
+    this.history.push({ label, changes });
+    this.afterChange(changes.map((change) => change.input));
+    return changes.map((change) => change.input);
+  }
+
+  /** What was typed in the focused cell since it was focused, as one step to undo. */
+  commitTyping() {
+    const editing = this.editing;
+    if (!editing || !editing.input.isConnected) return;
+    if (comparable(editing.input.value) !== comparable(editing.before)) {
+      this.history.push({
+        label: `typing in ${editing.input.getAttribute("aria-label") || "a cell"}`,
+        changes: [{ input: editing.input, before: editing.before, after: editing.input.value }],
+      });
+    }
+    editing.before = editing.input.value;
+  }
+
+  undo() {
+    this.replay(this.history.undo.bind(this.history), "Undone", "Nothing to undo.");
+  }
+
+  redo() {
+    this.replay(this.history.redo.bind(this.history), "Redone", "Nothing to redo.");
+  }
+
+  replay(step, done, nothing) {
+    this.commitTyping();
+    this.unmark();
+    const entry = step();
+    if (!entry) {
+      this.say(nothing);
+      return;
+    }
+    const undoing = done === "Undone";
+    for (const { input, before, after } of entry.changes) input.value = undoing ? before : after;
+    this.clearMismatches();
+    const inputs = entry.changes.map((change) => change.input);
+    this.afterChange(inputs);
+    this.mark(inputs.map((input) => input.closest("td")));
+    this.say(`${done}: ${entry.label}. ${this.history.summary()}`, inputs[0]?.closest("table"));
+  }
+
+  afterChange(inputs) {
+    if (this.editing) this.editing.before = this.editing.input.value;
     this.refresh();
-    this.trackChanges(written);
-    announce(this.announcer, `Pasted ${written.length} ${written.length === 1 ? "value" : "values"}`);
+    this.trackChanges(inputs);
+  }
+
+  /* Selection ------------------------------------------------------------------------------- */
+
+  select(table, anchor, extent) {
+    this.selection = { table, anchor, extent };
+    for (const td of this.form.querySelectorAll(`.${SELECTED_CLASS}`)) td.classList.remove(SELECTED_CLASS);
+    if (!this.isRange()) return;
+    const { tds, rows, columns } = this.selectedBlock();
+    for (const td of tds.flat()) td.classList.add(SELECTED_CLASS);
+    announce(this.announcer, `Selected ${count(rows, "row")} × ${count(columns, "column")}`);
+  }
+
+  isRange() {
+    return Boolean(this.selection && !same(this.selection.anchor, this.selection.extent));
+  }
+
+  /** {top, bottom, left, right} of the selection, in visible rows and columns. */
+  rectangle() {
+    const { anchor, extent } = this.selection;
+    return {
+      top: Math.min(anchor[0], extent[0]),
+      bottom: Math.max(anchor[0], extent[0]),
+      left: Math.min(anchor[1], extent[1]),
+      right: Math.max(anchor[1], extent[1]),
+    };
+  }
+
+  /** {tds: rows of <td>s, rows, columns} of the selection. */
+  selectedBlock() {
+    const rect = this.rectangle();
+    const layout = tableLayout(this.selection.table);
+    const tds = [];
+    for (let row = rect.top; row <= rect.bottom; row++) {
+      tds.push((layout[row] || []).slice(rect.left, rect.right + 1));
+    }
+    return { tds, rows: tds.length, columns: rect.right - rect.left + 1 };
+  }
+
+  extendSelection(rows, columns) {
+    const { table, anchor, extent } = this.selection;
+    const layout = tableLayout(table);
+    const row = Math.max(0, Math.min(layout.length - 1, extent[0] + rows));
+    const column = Math.max(0, Math.min((layout[row]?.length ?? 1) - 1, extent[1] + columns));
+    this.select(table, anchor, [row, column]);
+    layout[row]?.[column]?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  /* What the page shows ----------------------------------------------------------------------- */
+
+  /** The visible message near the grid, said by the live region too. */
+  say(text, table = this.selection?.table) {
+    const scroller = table?.closest(`.${SCROLL_CLASS}`);
+    if (scroller && this.status.nextElementSibling !== scroller) {
+      // Above the grid it is about (after its heading and description), so it is read before it.
+      scroller.before(this.status);
+    }
+    this.status.hidden = false;
+    const paragraph = this.status.querySelector("[data-grid-status-text]") || this.status;
+    paragraph.textContent = text;
+    announce(this.announcer, text);
+  }
+
+  /** Highlight the cells a paste, fill or undo changed, until the next action. */
+  mark(tds) {
+    for (const td of tds) {
+      td.classList.add(PASTED_CLASS);
+      this.marked.add(td);
+    }
+  }
+
+  unmark() {
+    for (const td of this.marked) td.classList.remove(PASTED_CLASS);
+    this.marked.clear();
+  }
+
+  flagMismatch(cell, pasted) {
+    this.mismatches.set(cell, pasted);
+    const id = `${cell.id}-pasted`;
+    let flag = document.getElementById(id);
+    if (!flag) {
+      flag = document.createElement("span");
+      flag.className = MISMATCH_CLASS;
+      flag.id = id;
+      cell.after(flag);
+      addDescription(cell, id);
+    }
+    flag.textContent = `Pasted ${formatTyped(pasted)}: differs from the calculation`;
+    cell.closest("td")?.classList.add(`${MISMATCH_CLASS}-wrap`);
+  }
+
+  unflagMismatch(cell) {
+    this.mismatches.delete(cell);
+    const id = `${cell.id}-pasted`;
+    document.getElementById(id)?.remove();
+    removeDescription(cell, id);
+    cell.closest("td")?.classList.remove(`${MISMATCH_CLASS}-wrap`);
+  }
+
+  clearMismatches() {
+    for (const cell of [...(this.mismatches?.keys() ?? [])]) this.unflagMismatch(cell);
   }
 
   /* State ------------------------------------------------------------------------------------- */
@@ -967,6 +1373,10 @@ class Grid {
     const values = {};
     for (const table of this.tables) Object.assign(values, this.recompute(table, grid, cells.get(table.dataset.section)));
     if (this.ruleCodes.size) this.showMessages(checkRules(this.definition, values));
+    // A pasted value flagged on a calculated cell: the flag goes once the figures agree.
+    for (const [cell, pasted] of this.mismatches ?? []) {
+      if (!differs(cell, pasted)) this.unflagMismatch(cell);
+    }
   }
 
   /** What was typed in a section's table, as the decimal text the server keeps (a float would lose digits). */
@@ -1222,17 +1632,64 @@ function horizontalNeighbour(input, step) {
   return inputs[inputs.indexOf(input) + step] || null;
 }
 
-/** The sticky row header can cover a cell scrolled into view at the left edge: scroll it clear. */
-function keepClearOfRowHeader(input) {
+/** The sticky line names and column headings can cover a cell scrolled into view: scroll it clear. */
+function keepClearOfHeadings(input) {
   const scroller = input.closest(`.${SCROLL_CLASS}`);
-  const header = input.closest("tr")?.querySelector('th[scope="row"]');
   const cell = input.closest("td");
-  if (!scroller || !header || !cell) return;
-  const hidden = header.getBoundingClientRect().right - cell.getBoundingClientRect().left;
-  if (hidden > 0) scroller.scrollLeft -= hidden;
+  if (!scroller || !cell) return;
+  const header = input.closest("tr")?.querySelector('th[scope="row"]');
+  const hiddenLeft = header ? header.getBoundingClientRect().right - cell.getBoundingClientRect().left : 0;
+  if (hiddenLeft > 0) scroller.scrollLeft -= hiddenLeft;
+  const head = input.closest("table")?.tHead;
+  const hiddenTop = head ? head.getBoundingClientRect().bottom - cell.getBoundingClientRect().top : 0;
+  if (hiddenTop > 0) scroller.scrollTop -= hiddenTop;
 }
 
-/* Pasting from Excel -------------------------------------------------------------------------- */
+/* Pasting, copying and selecting ranges, as in a spreadsheet ---------------------------------- */
+
+const UNDO_STEPS = 100;
+const SELECTED_CLASS = "app-cell-wrap--selected";
+const PASTED_CLASS = "app-cell-wrap--pasted";
+const MISMATCH_CLASS = "app-paste-mismatch";
+const MODIFIER_KEYS = new Set(["Shift", "Control", "Meta", "Alt", "AltGraph", "CapsLock"]);
+/** Arrow key -> [rows, columns] it moves by. */
+const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
+const same = (a, b) => a[0] === b[0] && a[1] === b[1];
+
+/** "1 value", "12 values" */
+const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/** The last UNDO_STEPS changes, each {label, changes: [{input, before, after}]}, and those undone. */
+class History {
+  constructor(limit) {
+    this.limit = limit;
+    this.done = [];
+    this.undone = [];
+  }
+
+  push(entry) {
+    this.done.push(entry);
+    if (this.done.length > this.limit) this.done.shift();
+    this.undone = [];
+  }
+
+  undo() {
+    const entry = this.done.pop();
+    if (entry) this.undone.push(entry);
+    return entry ?? null;
+  }
+
+  redo() {
+    const entry = this.undone.pop();
+    if (entry) this.done.push(entry);
+    return entry ?? null;
+  }
+
+  summary() {
+    return `${count(this.done.length, "step")} to undo, ${count(this.undone.length, "step")} to redo.`;
+  }
+}
 
 /** Rows on newlines (a single trailing empty line is Excel's), cells on tabs. */
 function splitBlock(text) {
@@ -1247,27 +1704,81 @@ function visibleCells(row) {
 }
 
 /**
- * Put `block` into the table from `input`'s cell: block columns map onto the row's columns and
- * block rows onto the table's rows in order, so a computed column or a total row takes a value of
- * the block and drops it, as copying the same layout from Excel would expect. Returns the inputs written.
+ * The table as a block: its visible body rows (total rows included), each the list of its visible
+ * data cells (<td>s, computed ones included), so a block maps one to one onto what people see.
  */
-function pasteBlock(input, block) {
-  const rows = bodyRows(input.closest("table"));
-  const firstRow = rows.indexOf(input.closest("tr"));
-  const firstColumn = visibleCells(input.closest("tr")).indexOf(input.closest("td"));
-  const written = [];
-  block.forEach((values, rowOffset) => {
-    const row = rows[firstRow + rowOffset];
-    if (!row) return;
-    const cells = visibleCells(row);
-    values.forEach((value, columnOffset) => {
-      const target = cells[firstColumn + columnOffset]?.querySelector(INPUT_SELECTOR);
-      if (!isEditable(target)) return;
-      target.value = value.trim();
-      written.push(target);
-    });
-  });
-  return written;
+function tableLayout(table) {
+  return bodyRows(table)
+    .filter((row) => !row.hidden && row.getClientRects().length)
+    .map(visibleCells);
+}
+
+/** [row, column] of a <td> in its table's layout, or null. */
+function positionOf(td) {
+  const row = td?.closest("tr");
+  const table = row?.closest("table");
+  if (!table || row.parentElement?.tagName !== "TBODY") return null;
+  const rows = bodyRows(table).filter((r) => !r.hidden && r.getClientRects().length);
+  const at = [rows.indexOf(row), visibleCells(row).indexOf(td)];
+  return at[0] < 0 || at[1] < 0 ? null : at;
+}
+
+/** What a cell shows: a typed cell's value, a computed cell's figure. */
+function cellText(td) {
+  const cell = td?.querySelector(CELL_SELECTOR);
+  if (!cell) return "";
+  return (cell instanceof HTMLInputElement ? cell.value : cell.textContent).trim();
+}
+
+/**
+ * Rows of cells as Excel's clipboard has them: tabs between cells, CR LF after each row, numbers
+ * without thousands separators (so any locale reads them as numbers), anything else as shown.
+ */
+function toTabSeparated(rows) {
+  const plain = (td) => {
+    const shown = cellText(td);
+    const { text, valid } = parseCell(shown);
+    return text && valid ? text : shown.replace(/[\t\r\n]/g, " ");
+  };
+  return rows.map((row) => row.map(plain).join("\t")).join("\r\n") + "\r\n";
+}
+
+/**
+ * Whether a value pasted on a computed cell differs from its figure, compared as the cell shows
+ * figures (its unit's precision): '2.9%' on a growth of 2.92 agrees. A blank pasted value is not
+ * compared; text that is not a number (Excel's #DIV/0!) agrees only with a blank figure.
+ */
+function differs(cell, pasted) {
+  if (!pasted) return false;
+  const shown = cell.textContent.trim();
+  const { text, valid } = parseCell(pasted);
+  if (!text || !valid) return shown !== "";
+  return formatValue(text, cell.dataset.unit) !== shown;
+}
+
+const isInvalid = (input) => input.classList.contains(INVALID_CLASS);
+
+/** "Pasted 12 values into 4 rows × 3 columns; 2 values on calculated cells not typed in, 1 of them differs from the calculation; 5 values beyond the last column not pasted." */
+function pasteMessage({ landed, rows, columns, calculated, differ, locked, invalid, beyondRows, beyondColumns }) {
+  if (!landed) return "Nothing pasted: the block starts outside the grid.";
+  const parts = [`Pasted ${count(landed, "value")} into ${count(rows, "row")} × ${count(columns, "column")}`];
+  if (calculated) {
+    const compared =
+      calculated === 1
+        ? differ
+          ? "and it differs from the calculation (marked at the cell)"
+          : "and it agrees with the calculation"
+        : differ
+          ? `${differ} of them ${differ === 1 ? "differs" : "differ"} from the calculation (marked at the cell${differ === 1 ? "" : "s"})`
+          : "none differs from the calculation";
+    const on = calculated === 1 ? "on a calculated cell" : "on calculated cells";
+    parts.push(`${count(calculated, "value")} ${on} not typed in, ${compared}`);
+  }
+  if (locked) parts.push(`${count(locked, "value")} on cells that cannot be changed not pasted`);
+  if (invalid) parts.push(`${count(invalid, "value")} not accepted as ${invalid === 1 ? "a number" : "numbers"} (marked in red)`);
+  if (beyondColumns) parts.push(`${count(beyondColumns, "value")} beyond the last column not pasted`);
+  if (beyondRows) parts.push(`${count(beyondRows, "value")} beyond the last row not pasted`);
+  return `${parts.join("; ")}.`;
 }
 
 /* Page furniture ------------------------------------------------------------------------------ */
@@ -1279,6 +1790,19 @@ function createAnnouncer(form) {
   region.dataset.gridAnnouncer = "";
   form.append(region);
   return region;
+}
+
+/** The visible message after a paste, fill or undo, when the page has not rendered its place. */
+function createStatus(form) {
+  const status = document.createElement("div");
+  status.className = "nhsuk-inset-text app-grid-status";
+  status.dataset.gridStatus = "";
+  status.hidden = true;
+  const text = document.createElement("p");
+  text.dataset.gridStatusText = "";
+  status.append(text);
+  form.querySelector(`.${SCROLL_CLASS}`)?.before(status);
+  return status;
 }
 
 /** A new text node each time, so the same message twice is still announced twice. */

@@ -230,6 +230,7 @@ def _timetable(paper):
                     "date": m.date,
                     "end_date": m.end_date,
                     "date_note": m.date_note,
+                    "when": m.when,
                     "title": m.title,
                     "scope": m.system.code if m.system_id else "National",
                 }

@@ -7,14 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.timezone import localdate
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from planning import audit
+from planning.selectors import systems_reviewable_by
 from submissions.formatting import neutralise
 from submissions.models import Return
 from submissions.params import whole_number
 from submissions.queries import selectors as query_selectors
+from submissions.returns.deadlines import DueDates
+from submissions.returns.filters import ListFilters, filtered_matrix, query_string, summary
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -34,10 +39,35 @@ def _scope(request, code, year, template=None):
 
 @login_required
 def completeness(request, code, year):
+    """Partners by templates, filtered by the query string (`returns.filters.ListFilters`); the
+    system filter opens another system's matrix, if the user may review it."""
     system, round_ = _scope(request, code, year)
     stage = _stage(request)
     templates, rows = selectors.completeness(system=system, round_=round_, stage=stage)
+    systems = systems_reviewable_by(user=request.user).order_by("name")
+    members = [row["membership"].organisation for row in rows]
+    filters = ListFilters.from_query(
+        request.GET,
+        systems=[(s.code, s.name) for s in systems],
+        organisations=[(o.ods_code, f"{o.name} ({o.ods_code})") for o in members],
+        templates=[(t.code, t.name) for t in templates],
+    )
+    kept = [("stage", stage)]
+    if filters.system and filters.system != system.code:
+        items = [(name, value) for name, value in filters.query_items() if name != "system"]
+        # Another system's partners are not this one's: its organisation filter does not carry.
+        items = [(name, value) for name, value in items if name != "organisation"]
+        url = reverse("submissions:completeness", args=[filters.system, round_.financial_year])
+        return redirect(url + query_string(kept + items))
+    filters.system = ""  # this system's matrix: shown as chosen, not a filter to clear
+    filters.showing("system", system.code)
+    due = DueDates(organisation_ids=[o.pk for o in members], round_=round_)
+    columns, rows, cells = filtered_matrix(
+        templates, rows, filters, due=due, stage=stage, today=localdate()
+    )
     context = {"system": system, "round": round_, "stage": stage, "templates": templates}
+    context |= {"columns": columns, "filters": filters, "summary": summary(cells), "kept": kept}
+    context |= {"clear_url": query_string(kept), "one_system_at_a_time": True}
     return render(request, "submissions/completeness.html", {**context, "rows": rows})
 
 

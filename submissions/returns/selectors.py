@@ -422,6 +422,18 @@ def returns_for_organisations(*, organisations, round_):
     return {(r.organisation_id, r.template_id, r.stage): r for r in rows}
 
 
+def systems_of_organisations(*, organisation_ids, financial_year):
+    """{organisation id: [System]}: the systems each organisation is a member of in a round, to
+    filter a list by system, in one query."""
+    found = {}
+    memberships = memberships_for_round(financial_year=financial_year).filter(
+        organisation_id__in=organisation_ids
+    )
+    for membership in memberships.select_related("system"):
+        found.setdefault(membership.organisation_id, []).append(membership.system)
+    return found
+
+
 def returned_for_attention(*, user):
     """Returns sent back to the user's organisations, with the reason, for their home page."""
     return (

@@ -268,6 +268,7 @@ def _set_status(ret, user, status, note=""):
     old = ret.get_status_display()
     ret.status = status
     ret.version += 1
+    ret.updated_by = user  # who changed it last: the lead who accepted it, not the planner
     Change.objects.create(
         ret=ret,
         version=ret.version,

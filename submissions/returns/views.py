@@ -19,6 +19,7 @@ from submissions.queries.rules import can as can_query
 from . import presenters, selectors, services
 from .deadlines import DueDates
 from .evaluation import Message
+from .filters import ListFilters, filtered_list_rows, page_of, query_string, summary
 from .presenters import return_url
 from .rules import permissions_for
 
@@ -30,24 +31,72 @@ def return_for(request, year, ods, template, stage):
     )
 
 
+# Organisations a page of the returns list shows: each has a few returns a template and stage.
+ORGANISATIONS_PER_PAGE = 20
+
+
 @login_required
 def return_list(request):
-    """Every return the user can read in a round, organisation by organisation."""
+    """Every return the user can read in a round, organisation by organisation, filtered by the
+    query string (`filters.ListFilters`), a page of organisations at a time."""
     year = request.GET.get("year", "")
     # A year is four digits 0 to 9: "١" or five thousand nines name no round (a 404, not a 500).
     is_year = year.isascii() and year.isdigit() and len(year) <= 4
     round_ = round_get(financial_year=int(year)) if is_year else round_current(today=localdate())
-    rows = []
+    context = {"round": round_, "rounds": Round.objects.all(), "rows": []}
     if round_:
-        organisations = selectors.organisations_readable_by(
-            user=request.user, financial_year=round_.financial_year
-        ).order_by("name")
-        templates = Template.objects.filter(round=round_).order_by("order")
-        existing = selectors.returns_for_organisations(organisations=organisations, round_=round_)
-        due = DueDates(organisation_ids=[o.pk for o in organisations], round_=round_)
-        rows = presenters.return_list_rows(organisations, templates, existing, due=due)
-    context = {"round": round_, "rounds": Round.objects.all(), "rows": rows}
+        context.update(_return_list_page(request, round_))
     return render(request, "submissions/return_list.html", context)
+
+
+def _return_list_page(request, round_):
+    """The filters, summary and page of the returns list for a round: the same queries whatever
+    the number of organisations."""
+    year = round_.financial_year
+    templates = list(Template.objects.filter(round=round_).order_by("order"))
+    readable = selectors.organisations_readable_by(user=request.user, financial_year=year)
+    readable = [
+        organisation
+        for organisation in readable.order_by("name")
+        if any(template.completed_by(organisation) for template in templates)
+    ]
+    templates = [t for t in templates if any(t.completed_by(o) for o in readable)]
+    systems_of = selectors.systems_of_organisations(
+        organisation_ids=[o.pk for o in readable], financial_year=year
+    )
+    systems = {s.code: s for found in systems_of.values() for s in found}
+    filters = ListFilters.from_query(
+        request.GET,
+        systems=[(s.code, s.name) for s in sorted(systems.values(), key=lambda s: s.name)],
+        organisations=[(o.ods_code, f"{o.name} ({o.ods_code})") for o in readable],
+        templates=[(t.code, t.name) for t in templates],
+    )
+    organisations = [
+        o
+        for o in readable
+        if (not filters.system or filters.system in {s.code for s in systems_of.get(o.pk, [])})
+        and (not filters.organisation or o.ods_code == filters.organisation)
+    ]
+    templates = [t for t in templates if not filters.template or t.code == filters.template]
+    existing = selectors.returns_for_organisations(organisations=organisations, round_=round_)
+    due = DueDates(organisation_ids=[o.pk for o in organisations], round_=round_)
+    rows = presenters.return_list_rows(organisations, templates, existing, due=due)
+    rows, cells = filtered_list_rows(rows, filters, today=localdate())
+    kept = [("year", year)]
+    page = page_of(
+        rows,
+        request.GET.get("page"),
+        per_page=ORGANISATIONS_PER_PAGE,
+        items=kept + filters.query_items(),
+    )
+    return {
+        "rows": page["rows"],
+        "page": page,
+        "filters": filters,
+        "summary": summary(cells),
+        "kept": kept,
+        "clear_url": query_string(kept),
+    }
 
 
 @login_required

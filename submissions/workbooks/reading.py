@@ -330,7 +330,7 @@ def _check_meta(ret, workbook):
         ),
         "template": (
             ret.template.code,
-            f"is the {meta.get('template')} template, not the {ret.template.name.lower()}",
+            f"is for another template ({meta.get('template')}), not the {ret.template.name}",
         ),
         "round": (
             ret.template.round.financial_year,

@@ -195,6 +195,8 @@ def return_workbook(ret, grid, values, saved_answers, computed=None, queries=Non
     ):
         meta.append(row)
     meta.sheet_state = "veryHidden"
+    for sheet in workbook.worksheets:
+        _print_setup(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -313,6 +315,9 @@ def _grid_sheet(sheet, ret, grid, s, values, computed, layout):
                 cell.value = excel_number(computed.get(key), unit)
                 cell.comment = Comment(WORKED_OUT_ELSEWHERE, "Planning service")
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_COLUMN)
+    # On paper the column headings and the line names are on every page, like the frozen panes.
+    sheet.print_title_rows = f"{HEADER_ROW}:{CODE_ROW}"
+    sheet.print_title_cols = "A:B"
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
@@ -394,6 +399,7 @@ def _narrative_sheet(sheet, ret, grid, saved):
     sheet.column_dimensions["A"].hidden = True
     sheet.column_dimensions["B"].width = 48
     sheet.column_dimensions["C"].width = 90
+    sheet.print_title_rows = f"{HEADER_ROW}:{CODE_ROW}"
     row = FIRST_ROW
     for s in grid.narrative_sections:
         for line in s.lines:
@@ -427,6 +433,7 @@ def plan_workbook(plan, figures, contributions):
     )
     summary.append([f"Version {plan.version}", "Approved" if plan.approved_at else "Not approved"])
     _note(summary, ROUNDING_NOTE)
+    _plan_print_titles(summary, figures.grid)
     _plan_rows(summary, figures.grid, figures.values)
     used = {"Summary"}
     control = getattr(figures, "control_total", None)
@@ -442,7 +449,10 @@ def plan_workbook(plan, figures, contributions):
             ]
         )
         _note(sheet, ROUNDING_NOTE)
+        _plan_print_titles(sheet, figures.grid)
         _plan_rows(sheet, figures.grid, contributions.get(item["organisation_id"], {}))
+    for sheet in workbook.worksheets:
+        _print_setup(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -464,6 +474,8 @@ def _control_total_sheet(sheet, control):
     sheet.append(["Partner", "ODS code", "Role", "Share", "Control total", "Share-weighted"])
     for cell in sheet[sheet.max_row]:
         cell.font = BOLD
+    sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
+    sheet.print_title_cols = "A:A"
     for partner in control["partners"]:
         organisation = partner["organisation"]
         sheet.append(
@@ -494,6 +506,25 @@ def _control_total_sheet(sheet, control):
         sheet.append([])
         sheet.append([neutralise("No submitted control total from: " + ", ".join(missing))])
     sheet.column_dimensions["A"].width = 40
+
+
+def _print_setup(sheet):
+    """Printed as planners print a sheet: A4 landscape, fitted to one page wide and as many pages
+    long as it needs (its print titles, set where it is laid out, repeat on each page)."""
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _plan_print_titles(sheet, grid):
+    """The line names (column A) on every printed page, and the column headings when the plan
+    has one section (they are the next row); with several, each section has its own headings,
+    so the sheet's first row (what it is) is repeated instead."""
+    sheet.print_title_cols = "A:A"
+    row = sheet.max_row + 1 if len(grid.grid_sections) == 1 else 1
+    sheet.print_title_rows = f"{row}:{row}"
 
 
 def _note(sheet, text):

@@ -37,7 +37,7 @@ def test_planning_lead_pages(page, log_in, assert_accessible, blmk):
     ):
         assert page.goto(url).status == 200, url
         assert_accessible(page)
-    page.get_by_role("button", name="Save paper").click()  # the form with its errors
+    page.get_by_role("button", name="Continue", exact=True).click()  # step 1 with its errors
     assert_accessible(page)
 
 

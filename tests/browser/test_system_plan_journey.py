@@ -33,7 +33,7 @@ def test_ics_lead_opens_the_matrix_drills_into_a_line_and_approves(
     expect(matrix.locator('tr[data-ods="06F"]')).to_contain_text("Submitted")
     assert_accessible(page)
 
-    page.get_by_role("link", name="BLMK activity plan (draft)").click()
+    page.get_by_role("link", name="BLMK Activity plan (draft)").click()
     expect(page.get_by_test_id("plan-status")).to_contain_text("Awaiting approval")
     assert_accessible(page)
 

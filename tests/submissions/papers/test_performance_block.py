@@ -54,7 +54,7 @@ def test_the_paper_form_offers_the_performance_block_and_the_pdf_prints_rates_ag
     client.force_login(factories.planning_lead(hospital))
     url = reverse("submissions:paper_new") + "?organisation=RC1&year=2019"
 
-    form = client.get(url).content.decode()
+    form = client.get(url + "&step=figures").content.decode()  # step 5, figures to include
     assert PERFORMANCE in form and 'value="performance"' in form
 
     response = client.post(url, form_data(blocks=["performance"]))

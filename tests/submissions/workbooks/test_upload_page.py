@@ -164,7 +164,7 @@ def test_hostile_or_wrong_files_are_refused_with_a_clear_message(
     "ods, template_code, year, message",
     [
         ("06P", "activity", 2019, "is for organisation 06P, not NHS Bedfordshire CCG (06F)"),
-        ("06F", "qipp", 2019, "is the qipp template, not the activity plan"),
+        ("06F", "qipp", 2019, "is for another template (qipp), not the Activity plan"),
         ("06F", "activity", 2020, "is for the 2020 round, not 2019/20"),
     ],
 )
