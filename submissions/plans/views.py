@@ -19,7 +19,13 @@ from submissions.models import Return
 from submissions.params import whole_number
 from submissions.queries import selectors as query_selectors
 from submissions.returns.deadlines import DueDates
-from submissions.returns.filters import ListFilters, filtered_matrix, query_string, summary
+from submissions.returns.filters import (
+    ListFilters,
+    filtered_matrix,
+    page_of,
+    query_string,
+    summary,
+)
 
 from . import presenters, selectors, services
 from .presenters import plan_url
@@ -35,6 +41,9 @@ def _scope(request, code, year, template=None):
     """The system (if the user may review it), the round and, when named, the plan's template."""
     scope = selectors.plan_scope(user=request.user, code=code, year=year, template_code=template)
     return scope if template else scope[:2]
+
+
+MATRIX_PARTNERS_PER_PAGE = 25
 
 
 @login_required
@@ -65,10 +74,17 @@ def completeness(request, code, year):
     columns, rows, cells = filtered_matrix(
         templates, rows, filters, due=due, stage=stage, today=localdate()
     )
+    # The summary counts every partner the filters keep; the matrix shows a page of them.
+    page = page_of(
+        rows,
+        request.GET.get("page"),
+        per_page=MATRIX_PARTNERS_PER_PAGE,
+        items=kept + filters.query_items(),
+    )
     context = {"system": system, "round": round_, "stage": stage, "templates": templates}
     context |= {"columns": columns, "filters": filters, "summary": summary(cells), "kept": kept}
-    context |= {"clear_url": query_string(kept), "one_system_at_a_time": True}
-    return render(request, "submissions/completeness.html", {**context, "rows": rows})
+    context |= {"clear_url": query_string(kept), "one_system_at_a_time": True, "page": page}
+    return render(request, "submissions/completeness.html", {**context, "rows": page["rows"]})
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from submissions.models import Return
+from submissions.plans.views import MATRIX_PARTNERS_PER_PAGE
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,20 @@ def test_the_matrix_asks_as_many_queries_for_3_partners_as_for_12(client, lead, 
     twelve = queries()
     assert (three[0], twelve[0]) == (3, 12)
     assert three[1] == twelve[1]
+
+
+def test_a_long_matrix_comes_a_page_of_partners_at_a_time_keeping_the_filters(client, lead, blmk):
+    for n in range(MATRIX_PARTNERS_PER_PAGE + 2):  # with Bedfordshire, Luton and the hospital
+        factories.membership(
+            factories.organisation(f"P{n:02}", name=f"Partner {n:02}"), blmk.system
+        )
+    client.force_login(lead)
+
+    first = get(client, "?status=not_started")
+    assert len(partners(first)) == MATRIX_PARTNERS_PER_PAGE
+    second = get(client, "?status=not_started&page=2")
+    assert len(partners(second)) == 5  # 30 partners: Bedfordshire, Luton, the hospital and 27
+    assert summary(second) == summary(first)  # the summary counts every page
+    assert not set(partners(first)) & set(partners(second))
+    assert "status=not_started" in first.split('aria-label="Pages of returns"')[1]
+    assert partners(get(client, "?status=not_started&page=99")) == partners(first)  # page 1
