@@ -84,6 +84,10 @@ def completeness(request, code, year):
     context = {"system": system, "round": round_, "stage": stage, "templates": templates}
     context |= {"columns": columns, "filters": filters, "summary": summary(cells), "kept": kept}
     context |= {"clear_url": query_string(kept), "one_system_at_a_time": True, "page": page}
+    # The other stage's matrix keeps the filters (a page number does not carry over).
+    context["stage_keeps"] = (
+        "&" + query_string(filters.query_items())[1:] if filters.is_active else ""
+    )
     return render(request, "submissions/completeness.html", {**context, "rows": page["rows"]})
 
 

@@ -145,3 +145,11 @@ def test_a_long_matrix_comes_a_page_of_partners_at_a_time_keeping_the_filters(cl
     assert not set(partners(first)) & set(partners(second))
     assert "status=not_started" in first.split('aria-label="Pages of returns"')[1]
     assert partners(get(client, "?status=not_started&page=99")) == partners(first)  # page 1
+
+
+def test_the_other_stages_matrix_keeps_the_filters(client, lead, built):
+    client.force_login(lead)
+    html = get(client, "?template=activity&status=submitted")
+    switch = html.split("Draft</strong>")[1].split("</p>")[0]
+    assert "?stage=final&amp;template=activity&amp;status=submitted" in switch
+    assert '?stage=final"' in get(client).split("Draft</strong>")[1].split("</p>")[0]
