@@ -10,7 +10,7 @@ from planning.models import Organisation, Role, System, Template
 from planning.rules import led_system_ids, organisation_ids
 from planning.selectors import memberships_for_round
 from submissions.models import Paper, PaperRender, Query, Return, SystemPlan
-from submissions.plans.selectors import alignment
+from submissions.plans.selectors import alignment, newest_versions
 from submissions.queries.selectors import open_queries_for, query_url, where
 from submissions.returns.deadlines import DueDates
 
@@ -167,25 +167,16 @@ def ics_lead_tasks(*, user, round_, today):
 
 def _newest_plans(system, round_):
     versions = SystemPlan.objects.filter(system=system, template__round=round_)
-    newest = SystemPlan.objects.filter(
-        system=OuterRef("system"), template=OuterRef("template"), stage=OuterRef("stage")
-    ).order_by("-version")
-    return versions.filter(version=Subquery(newest.values("version")[:1])).select_related(
-        "template__round", "system"
-    )
+    return newest_versions(versions).select_related("template__round", "system")
 
 
 def _newest_unapproved_plans(systems, round_):
     """The newest version of each of the systems' plans in the round, when it is not approved
     and has something in it: one query."""
-    newest = SystemPlan.objects.filter(
-        system=OuterRef("system"), template=OuterRef("template"), stage=OuterRef("stage")
-    ).order_by("-version")
+    versions = SystemPlan.objects.filter(system__in=systems, template__round=round_)
     plans = (
-        SystemPlan.objects.filter(
-            system__in=systems, template__round=round_, approved_at__isnull=True
-        )
-        .filter(version=Subquery(newest.values("version")[:1]))
+        newest_versions(versions)
+        .filter(approved_at__isnull=True)
         .select_related("template__round", "system")
         .order_by("template__order", "stage")
     )

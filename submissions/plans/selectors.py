@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce, NullIf, Round
 from django.http import Http404
@@ -171,6 +171,15 @@ def approval_blockers(plan, current=None):
     if not plan.included:
         blockers.append("No partner's submission is in this version: there is nothing to approve.")
     return blockers
+
+
+def newest_versions(versions):
+    """`versions` (SystemPlans) narrowed to the newest version of each plan (system, template and
+    stage), in the same one query."""
+    newest = SystemPlan.objects.filter(
+        system=OuterRef("system"), template=OuterRef("template"), stage=OuterRef("stage")
+    ).order_by("-version")
+    return versions.filter(version=Subquery(newest.values("version")[:1]))
 
 
 def latest_plan(*, system, template, stage):

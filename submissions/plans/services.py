@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from .selectors import (
     approval_blockers,
     current_inputs,
     inputs_by_system,
+    newest_versions,
     population,
     settled,
     signature_of,
@@ -157,10 +158,8 @@ def _lock_builds(state_ids):
 
 def _newest_versions(template, stage, system_ids):
     """{system id: its newest plan version of the template and stage}, in one query."""
-    versions = SystemPlan.objects.filter(template=template, stage=stage)
-    newest = versions.filter(system_id=OuterRef("system_id")).order_by("-version")
-    plans = versions.filter(
-        system_id__in=system_ids, version=Subquery(newest.values("version")[:1])
+    plans = newest_versions(
+        SystemPlan.objects.filter(template=template, stage=stage, system_id__in=system_ids)
     )
     return {plan.system_id: plan for plan in plans}
 
