@@ -112,15 +112,29 @@ def _locked(query):
     return locked
 
 
+def _reply(*, user, query, text, permission, refusal, status):
+    """A message on the locked query's thread, by someone allowed to write it, and the status it
+    leaves the query in. Returns the locked query."""
+    text = _text(text)
+    query = _locked(query)
+    _require(user, permission, query, refusal)
+    QueryMessage.objects.create(query=query, author=user, text=text)
+    query.status = status
+    query.save(update_fields=["status"])
+    return query
+
+
 @transaction.atomic
 def query_answer(*, user, query, text):
     """The organisation's planning lead answers: the query waits for the ICS lead again."""
-    text = _text(text)
-    query = _locked(query)
-    _require(user, "submissions.answer_query", query, "You cannot answer this query.")
-    QueryMessage.objects.create(query=query, author=user, text=text)
-    query.status = Query.Status.ANSWERED
-    query.save(update_fields=["status"])
+    query = _reply(
+        user=user,
+        query=query,
+        text=text,
+        permission="submissions.answer_query",
+        refusal="You cannot answer this query.",
+        status=Query.Status.ANSWERED,
+    )
     ret = query.ret
     leads = recipients.ics_leads_for_organisation(
         ret.organisation, ret.template.round.financial_year
@@ -139,12 +153,14 @@ def query_answer(*, user, query, text):
 @transaction.atomic
 def query_follow_up(*, user, query, text):
     """The ICS lead (or analyst) asks more: the query is open again, for the planning lead."""
-    text = _text(text)
-    query = _locked(query)
-    _require(user, "submissions.follow_up_query", query, "You cannot follow up this query.")
-    QueryMessage.objects.create(query=query, author=user, text=text)
-    query.status = Query.Status.OPEN
-    query.save(update_fields=["status"])
+    query = _reply(
+        user=user,
+        query=query,
+        text=text,
+        permission="submissions.follow_up_query",
+        refusal="You cannot follow up this query.",
+        status=Query.Status.OPEN,
+    )
     ret = query.ret
     notify(
         users=recipients.planning_leads_of(ret.organisation),
