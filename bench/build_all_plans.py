@@ -37,12 +37,12 @@ from submissions.models import (  # noqa: E402
     PlanApproval,
     PlanInput,
     PlanState,
-    PlanValue,
     Return,
     Submission,
     SubmissionValue,
     SystemPlan,
 )
+from submissions.plans.selectors import plan_typed_values  # noqa: E402
 from submissions.plans.services import build_round_plans, build_system_plan  # noqa: E402
 
 STAGE = Return.Stage.DRAFT  # the stage the national data submits; final plans would be empty
@@ -55,9 +55,7 @@ templates = list(
     .select_related("round")
     .order_by("order")
 )
-plan_tables = [
-    model._meta.db_table for model in (PlanValue, PlanInput, PlanApproval, SystemPlan, PlanState)
-]
+plan_tables = [model._meta.db_table for model in (PlanInput, PlanApproval, SystemPlan, PlanState)]
 
 # The floor: what every plan's cells add up to, straight from the snapshots, in one statement.
 # The same rules as a build: the submission that counts (Return.submission), the round's
@@ -161,12 +159,16 @@ builds = len(systems) * len(templates)
 assert first_made == builds, f"{first_made} versions made, {builds} expected"
 
 # Correctness: every plan cell against the floor (the plans of the last run, one version each).
-expected = {tuple(row[:4]): row[4] for row in floor_rows}
+line_codes = dict(Line.objects.values_list("pk", "code"))
+column_codes = dict(Column.objects.values_list("pk", "code"))
+expected = {
+    (system_id, template_id, line_codes[line_id], column_codes[column_id]): value
+    for system_id, template_id, line_id, column_id, value in floor_rows
+}
 built = {
-    (system_id, template_id, line_id, column_id): value
-    for system_id, template_id, line_id, column_id, value in PlanValue.objects.values_list(
-        "plan__system_id", "plan__template_id", "line_id", "column_id", "value"
-    )
+    (plan.system_id, plan.template_id, line, column): value
+    for plan in SystemPlan.objects.all()
+    for (line, column), value in plan_typed_values(plan).items()
 }
 differ = [
     key
@@ -179,7 +181,7 @@ largest = max(
 
 versions = SystemPlan.objects.count()
 parts = PlanInput.objects.count()
-totals = PlanValue.objects.count()
+totals = sum(len(plan_typed_values(plan)) for plan in SystemPlan.objects.all())
 
 
 def size(model):
@@ -230,8 +232,8 @@ print(
     f"| what a version stores: `planinput` rows (one per included partner) | "
     f"{parts / max(versions, 1):,.1f} per version ({size(PlanInput) / max(versions, 1) / 1024:,.1f} "
     f"kB with indexes) |\n"
-    f"| its totals: `planvalue` rows (one per plan cell) | {totals / max(versions, 1):,.0f} per "
-    f"version |\n"
+    f"| its totals: cells in `systemplan.totals`, written with the version | "
+    f"{totals / max(versions, 1):,.0f} per version |\n"
     f"| values in the included submissions | {counts['values']:,} |"
 )
 if differ:

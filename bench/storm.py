@@ -54,7 +54,8 @@ from django.db import connection  # noqa: E402
 
 from planning.models import Membership, Organisation, Region, Role, System, Template  # noqa: E402
 from submissions.demo.returns import fill  # noqa: E402
-from submissions.models import PlanState, PlanValue, Return, SystemPlan  # noqa: E402
+from submissions.models import PlanState, Return, SystemPlan  # noqa: E402
+from submissions.plans.selectors import plan_typed_values  # noqa: E402
 
 activity = Template.objects.select_related("round").get(round__financial_year=2019, code="activity")
 CELLS = (("gp_referrals", "fot"), ("other_referrals", "fot"), ("gp_referrals", "trend"))
@@ -113,12 +114,14 @@ def builds_so_far():
 
 
 FLOOR = """
-    SELECT m.system_id, v.line_id, v.column_id, SUM(v.value * m.share)
+    SELECT m.system_id, l.code, c.code, SUM(v.value * m.share)
     FROM submissions_submissionvalue v
+    JOIN planning_line l ON l.id = v.line_id
+    JOIN planning_column c ON c.id = v.column_id
     JOIN submissions_return r ON r.submission_id = v.submission_id
     JOIN planning_membership m ON m.organisation_id = r.organisation_id
     WHERE r.template_id = %s AND r.stage = 'draft' AND m.system_id IN ({})
-    GROUP BY m.system_id, v.line_id, v.column_id
+    GROUP BY m.system_id, l.code, c.code
 """
 
 
@@ -170,9 +173,7 @@ def storm(run):
         if plan is not None:
             got = {
                 (system.pk, line, column): value
-                for line, column, value in PlanValue.objects.filter(plan=plan).values_list(
-                    "line_id", "column_id", "value"
-                )
+                for (line, column), value in plan_typed_values(plan).items()
             }
         want = {key: value for key, value in floor.items() if key[0] == system.pk}
         lost += sum(1 for key in want.keys() | got.keys() if want.get(key) != got.get(key))

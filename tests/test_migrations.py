@@ -245,3 +245,80 @@ def test_the_migration_stops_and_changes_nothing_when_a_version_would_read_diffe
         old.get_model("submissions", "SystemPlan").objects.all().delete()
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# The schema before plan versions kept their totals with them (0009).
+BEFORE_PLAN_TOTALS = [
+    ("planning", "0005_extensions_and_reminder_days"),
+    ("submissions", "0008_notifications_queries_reminders"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_plan_version_reads_the_same_totals_after_they_move_onto_the_version():
+    from submissions.models import SystemPlan
+    from submissions.plans.selectors import plan_typed_values
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PLAN_TOTALS)
+    old = executor.loader.project_state(BEFORE_PLAN_TOTALS).apps
+    model = old.get_model
+    region = model("planning", "Region").objects.create(name="East of England")
+    system = model("planning", "System").objects.create(code="BLMK", name="BLMK", region=region)
+    round_ = model("planning", "Round").objects.create(financial_year=2019)
+    template = model("planning", "Template").objects.create(
+        round=round_, code="activity", name="Activity", kind="activity"
+    )
+    # Two sections with a column code each, so a column is found by its line's section.
+    cells = {}
+    for n, code in enumerate(["referrals", "beds"], start=1):
+        section = model("planning", "Section").objects.create(
+            template=template, code=code, title=code, order=n
+        )
+        column = model("planning", "Column").objects.create(
+            section=section, code="fot", label="FOT", order=1
+        )
+        line = model("planning", "Line").objects.create(
+            template=template, section=section, code=f"{code}_total", label=code, order=1
+        )
+        cells[(line.code, "fot")] = (line, column)
+    stored = {
+        1: {("referrals_total", "fot"): Decimal("94810.333333"), ("beds_total", "fot"): None},
+        2: {("referrals_total", "fot"): Decimal("-0.000001"), ("beds_total", "fot"): Decimal(0)},
+        3: {},  # no partner had submitted
+    }
+    for version, totals in stored.items():
+        plan = model("submissions", "SystemPlan").objects.create(
+            system=system, template=template, stage="draft", version=version, signature=version
+        )
+        for key, value in totals.items():
+            if value is not None:
+                line, column = cells[key]
+                model("submissions", "PlanValue").objects.create(
+                    plan=plan, line=line, column=column, value=value
+                )
+    expected = {
+        version: {key: value for key, value in totals.items() if value is not None}
+        for version, totals in stored.items()
+    }
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    for plan in SystemPlan.objects.all():
+        assert plan_typed_values(plan) == expected[plan.version], f"version {plan.version}"
+    assert SystemPlan.objects.get(version=1).totals == {"referrals_total": {"fot": "94810.333333"}}
+
+    # Going back writes the rows again, each in its own line's section.
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_PLAN_TOTALS)
+    old = executor.loader.project_state(BEFORE_PLAN_TOTALS).apps
+    rows = old.get_model("submissions", "PlanValue").objects.all()
+    assert {
+        (row.plan.version, row.line.code, row.column.section.code, row.value) for row in rows
+    } == {
+        (1, "referrals_total", "referrals", Decimal("94810.333333")),
+        (2, "referrals_total", "referrals", Decimal("-0.000001")),
+        (2, "beds_total", "beds", Decimal(0)),
+    }
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

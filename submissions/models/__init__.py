@@ -2,7 +2,7 @@
 
 from .notifications import Notification, NotificationPreference, Reminder
 from .papers import Paper, PaperRender
-from .plans import PlanApproval, PlanInput, PlanState, PlanValue, SystemPlan
+from .plans import PlanApproval, PlanInput, PlanState, SystemPlan
 from .queries import Query, QueryMessage
 from .returns import (
     Change,
@@ -26,7 +26,6 @@ __all__ = [
     "PlanApproval",
     "PlanInput",
     "PlanState",
-    "PlanValue",
     "Query",
     "QueryMessage",
     "Reminder",

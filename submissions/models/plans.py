@@ -1,11 +1,11 @@
-"""System plans: built versions, their totals and what they are made of, and the build queue's
+"""System plans: built versions with their totals, what they are made of, and the build queue's
 state."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from planning.models import Column, Line, Organisation, Template
+from planning.models import Organisation, Template
 
 from .returns import Return
 
@@ -28,6 +28,11 @@ class SystemPlan(models.Model):
     )
     inputs = models.JSONField(
         default=list, help_text="Each member organisation: its return, version, share and status."
+    )
+    totals = models.JSONField(
+        default=dict,
+        help_text="The system totals of the typed cells, written with the version: {line code: "
+        "{column code: the total to 6 places, as text}}. Rates (%) have none.",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -101,30 +106,16 @@ class PlanApproval(models.Model):
         return f"{self.plan} approved {self.approved_at:%Y-%m-%d}"
 
 
-class PlanValue(models.Model):
-    """A system total of one typed cell (line, column) in a built plan."""
-
-    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="values")
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
-    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(max_digits=20, decimal_places=6)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "line", "column"], name="plan_value_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.line.code}.{self.column.code} = {self.value}"
-
-
 class PlanInput(models.Model):
     """One partner's submission in a built plan version, and the share it counted at: what the
     version is made of, one row per partner. A partner's weighted figures are read from the
     submission's frozen values times this share when a page or export needs them
     (`plans.selectors.plan_contributions`), never copied per version."""
 
-    plan = models.ForeignKey(SystemPlan, on_delete=models.CASCADE, related_name="parts")
+    # No index of its own: the unique constraint's index starts with the plan.
+    plan = models.ForeignKey(
+        SystemPlan, on_delete=models.CASCADE, related_name="parts", db_index=False
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(
         "submissions.Submission", on_delete=models.PROTECT, related_name="+"

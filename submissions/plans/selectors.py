@@ -4,7 +4,7 @@ control total and alignment, and the inputs a build reads."""
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.db.models import Value as V
@@ -17,7 +17,6 @@ from planning.selectors import memberships_for_round, round_get, system_for_revi
 from submissions.models import (
     PlanInput,
     PlanState,
-    PlanValue,
     Return,
     SubmissionValue,
     SystemPlan,
@@ -191,9 +190,13 @@ def latest_plan(*, system, template, stage):
 
 
 def plan_typed_values(plan):
-    """{(line code, column code): Decimal} system totals of the typed cells."""
-    rows = PlanValue.objects.filter(plan=plan).values_list("line__code", "column__code", "value")
-    return {(line, column): value for line, column, value in rows}
+    """{(line code, column code): Decimal} system totals of the typed cells, as the version
+    stored them (`SystemPlan.totals`)."""
+    return {
+        (line, column): Decimal(value)
+        for line, columns in plan.totals.items()
+        for column, value in columns.items()
+    }
 
 
 # A partner's weighted figure: its submitted value times its share, to 6 places (as the build adds
@@ -201,6 +204,15 @@ def plan_typed_values(plan):
 # with 15 significant digits, so it is given its 6 places again, as a stored total is).
 WEIGHTED = DecimalField(max_digits=20, decimal_places=6)
 SIX_PLACES = Decimal("0.000001")
+SQLITE_DOUBLE = Context(prec=15)  # the digits Django reads a decimal from SQLite with
+
+
+def six_places(value):
+    """A weighted figure or total as the database gave it, to 6 places: a Decimal from PostgreSQL,
+    a double from SQLite (read to 15 significant digits, as Django reads a stored decimal)."""
+    if isinstance(value, float):
+        value = SQLITE_DOUBLE.create_decimal_from_float(value)
+    return Decimal(value).quantize(SIX_PLACES)
 
 
 def plan_contributions(plan, *, line=None):

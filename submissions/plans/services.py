@@ -26,7 +26,6 @@ from submissions.models import (
     PlanApproval,
     PlanInput,
     PlanState,
-    PlanValue,
     Return,
     SubmissionValue,
     SystemPlan,
@@ -43,6 +42,7 @@ from .selectors import (
     population,
     settled,
     signature_of,
+    six_places,
     stale_plan_keys,
     systems_expecting,
 )
@@ -75,8 +75,8 @@ def build_plans(*, template, stage, system_ids=None, user=None, started=None):
     partner that completes it) in one transaction and a fixed number of statements, whatever the
     number of systems: {system id: (plan, created)}. A system whose inputs have not changed
     since its newest version keeps that version. Each new version records its partners'
-    submissions and shares (`PlanInput`) and its totals (`PlanValue`, one INSERT ... SELECT ...
-    GROUP BY over every new version). Readers keep seeing the previous versions until this
+    submissions and shares (`PlanInput`) and is written with its totals (`SystemPlan.totals`,
+    one SELECT ... GROUP BY over every new version). Readers keep seeing the previous versions until this
     commits."""
     started = started or timezone.now()
     if system_ids is None:
@@ -109,9 +109,9 @@ def build_plans(*, template, stage, system_ids=None, user=None, started=None):
         new.append(plan)
         results[system_id] = (plan, True)
     if new:
+        _totals(new)
         SystemPlan.objects.bulk_create(new)
-        PlanInput.objects.bulk_create([part for plan in new for part in _parts(plan)])
-        _insert_totals([plan.pk for plan in new])
+        _insert_parts(new)
     # A request that arrived after this build started (its submission may have come after what
     # the build read) keeps the plan stale, with the build it queued; decided in this UPDATE, so a
     # request written meanwhile is never overwritten. The next build is due PLAN_BUILD_DELAY_SECONDS
@@ -165,44 +165,108 @@ def _newest_versions(template, stage, system_ids):
 
 
 def _parts(plan):
-    """What a new version is made of: each included partner's submission and share, and whether
-    its figures are added into the totals (`population`)."""
+    """What a new version is made of, as `PlanInput` rows: (version, organisation, submission,
+    share, counted) for each included partner; counted when its figures are added into the totals
+    (`population`)."""
     counted = {i["organisation_id"] for i in population(plan.inputs)}
     for item in plan.inputs:
         if item["included"]:
-            yield PlanInput(
-                plan=plan,
-                organisation_id=item["organisation_id"],
-                submission_id=item["submission_id"],
-                share=Decimal(item["share"]),
-                counted=item["organisation_id"] in counted,
+            yield (
+                plan.pk,
+                item["organisation_id"],
+                item["submission_id"],
+                Decimal(item["share"]),
+                item["organisation_id"] in counted,
             )
 
 
-def _insert_totals(plan_ids):
-    """The system totals of every new version in one grouped statement: each counted partner's
-    submitted values times its share, to 6 places as `plan_contributions` reads them, summed by
-    plan, line and column. Rates (cells in %) are not added up across organisations: a system's
-    growth % is derived from its totals instead, and a typed rate has no meaningful sum."""
-    placeholders = ", ".join(["%s"] * len(plan_ids))
-    sql = f"""
-        INSERT INTO {PlanValue._meta.db_table} (plan_id, line_id, column_id, value)
-        SELECT p.plan_id, v.line_id, v.column_id, SUM(ROUND(v.value * p.share, 6))
-        FROM {PlanInput._meta.db_table} p
-        JOIN {SubmissionValue._meta.db_table} v ON v.submission_id = p.submission_id
-        JOIN {Line._meta.db_table} l ON l.id = v.line_id
-        JOIN {Column._meta.db_table} c ON c.id = v.column_id
-        WHERE p.plan_id IN ({placeholders}) AND p.counted
-          AND COALESCE(NULLIF(c.unit, ''), l.unit) <> '%%'
-        GROUP BY p.plan_id, v.line_id, v.column_id
-    """  # noqa: S608 - table names come from models, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, plan_ids)
+def _insert_parts(plans):
+    """The `PlanInput` rows of the new versions, in one statement (as `bulk_create` writes them,
+    without making a model instance of each)."""
+    for batch in _batches(plans):
+        rows = [row for plan in batch for row in _parts(plan)]
+        if not rows:
+            continue
+        sql = (
+            f"INSERT INTO {PlanInput._meta.db_table} "  # noqa: S608 - the table is the model's
+            "(plan_id, organisation_id, submission_id, share, counted) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in rows for value in row])
 
 
+# The partners' rows one statement carries, at most: 5 parameters each stays under SQLite's
+# 32,766. A round's versions on PostgreSQL take one statement per template (about 300 rows at
+# national scale).
+ROWS_PER_STATEMENT = 6000
+
+
+def _batches(plans):
+    """The new versions in groups of at most ROWS_PER_STATEMENT partners (a version is never
+    split: its totals are added up in one statement)."""
+    batch, rows = [], 0
+    for plan in plans:
+        size = len(plan.inputs)
+        if batch and rows + size > ROWS_PER_STATEMENT:
+            yield batch
+            batch, rows = [], 0
+        batch.append(plan)
+        rows += size
+    if batch:
+        yield batch
+
+
+# The system totals of new versions, in one grouped statement: for each (version, partner
+# counted, the submission and share it counts at), the submission's values times the share, to 6
+# places as `plan_contributions` reads them, summed by version, line and column. Rates (cells in %)
+# are not added up across organisations: a system's growth % is derived from its totals instead,
+# and a typed rate has no meaningful sum. `{parts}` is a VALUES list of (version, submission,
+# share); the last parameter is the unit of rates.
+TOTALS = """
+    WITH p (version, submission_id, share) AS (VALUES {parts})
+    SELECT p.version, l.code, c.code, SUM(ROUND(v.value * p.share, 6))
+    FROM p
+    JOIN {value} v ON v.submission_id = p.submission_id
+    JOIN {line} l ON l.id = v.line_id
+    JOIN {column} c ON c.id = v.column_id
+    WHERE COALESCE(NULLIF(c.unit, ''), l.unit) <> %s
+    GROUP BY p.version, l.code, c.code
+"""
+
+
+def _totals(plans):
+    """Fill in each new version's `totals` (`SystemPlan.totals`: {line code: {column code: the
+    system total to 6 places, as text}}) from the submissions and shares it counts, in one
+    statement for them all, before they are written: a version is written once, with its totals."""
+    for plan in plans:
+        plan.totals = {}
+    for batch in _batches(plans):
+        parts = [
+            (n, item["submission_id"], Decimal(item["share"]))
+            for n, plan in enumerate(batch)
+            for item in population(plan.inputs)
+            if item["included"]
+        ]
+        if not parts:
+            continue
+        sql = TOTALS.format(
+            parts=", ".join(["(%s, %s, %s)"] * len(parts)),
+            value=SubmissionValue._meta.db_table,
+            line=Line._meta.db_table,
+            column=Column._meta.db_table,
+        )  # noqa: S608 - table names come from models, values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for part in parts for value in part] + ["%"])
+            for n, line, column, total in cursor.fetchall():
+                batch[n].totals.setdefault(line, {})[column] = str(six_places(total))
+
+
+@transaction.atomic
 def build_round_plans(*, round_, stage, user=None):
-    """Build every system's plan of every numeric template of the round and stage: one
-    transaction per template. Returns {template code: {system id: (plan, created)}}."""
+    """Build every system's plan of every numeric template of the round and stage, in one
+    transaction: readers see the whole round's new versions at once. Returns {template code:
+    {system id: (plan, created)}}."""
     templates = Template.objects.filter(round=round_).exclude(kind=Template.Kind.NARRATIVE)
     return {
         template.code: build_plans(template=template, stage=stage, user=user)

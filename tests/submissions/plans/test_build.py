@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from planning.models import Membership, Organisation, Template
 from submissions.demo import seed_figures
-from submissions.models import PlanInput, PlanValue, Return, SystemPlan
+from submissions.models import PlanInput, Return, SystemPlan
 from submissions.plans import selectors as plan_selectors
 from submissions.plans import services as plan_services
 from tests import factories
@@ -121,7 +121,7 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     def fail(plan_ids):
         raise RuntimeError("worker lost mid-build")
 
-    monkeypatch.setattr(plan_services, "_insert_totals", fail)
+    monkeypatch.setattr(plan_services, "_parts", fail)
     with pytest.raises(RuntimeError):
         blmk.build()
 
@@ -130,7 +130,7 @@ def test_a_build_that_fails_halfway_leaves_the_previous_plan_visible(blmk, monke
     assert totals(latest)[("gp_referrals", "fot")] == 100
     # No half plan: nothing of the failed version is left.
     assert not PlanInput.objects.exclude(plan=previous).exists()
-    assert not PlanValue.objects.exclude(plan=previous).exists()
+    assert not SystemPlan.objects.exclude(pk=previous.pk).exists()
 
 
 def test_build_system_plan_command_builds_every_template_and_is_idempotent(blmk):
