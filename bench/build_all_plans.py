@@ -30,7 +30,7 @@ arguments = parser.parse_args()
 start_django_on_postgres(prefix="planning-build-all-")
 counts = generate(seed=arguments.seed, systems=arguments.systems)
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from planning.models import Column, Line, Membership, Organisation, System, Template  # noqa: E402
 from submissions.models import (  # noqa: E402
@@ -43,7 +43,11 @@ from submissions.models import (  # noqa: E402
     SystemPlan,
 )
 from submissions.plans.selectors import plan_typed_values  # noqa: E402
-from submissions.plans.services import build_round_plans, build_system_plan  # noqa: E402
+from submissions.plans.services import (  # noqa: E402
+    BUILD_WORK_MEM,
+    build_round_plans,
+    build_system_plan,
+)
 
 STAGE = Return.Stage.DRAFT  # the stage the national data submits; final plans would be empty
 TOLERANCE = Decimal("0.0001")  # contributions are kept to 6 places, the floor is not rounded
@@ -85,7 +89,9 @@ FLOOR = f"""
 
 
 def floor():
-    with connection.cursor() as cursor:
+    """The floor's rows, with the memory a build has to sort and hash in (`BUILD_WORK_MEM`)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
         cursor.execute(FLOOR, [STAGE, templates[0].round_id])
         return cursor.fetchall()
 

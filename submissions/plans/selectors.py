@@ -22,55 +22,71 @@ from submissions.models import (
     SystemPlan,
 )
 from submissions.returns.evaluation import TemplateGrid, other_template_codes
-from submissions.returns.selectors import grid_for_template
+from submissions.returns.selectors import grid_for_template, template_state
 
 
 def plan_inputs(*, system, template, stage):
     """Every member organisation of `system` that completes the template, with the submission that
     counts for it: the latest one not withdrawn, kept while its return is being amended. A partner
     with no submission is missing. Work in progress is never an input."""
-    return inputs_by_system(template=template, stage=stage, system_ids=[system.pk]).get(
-        system.pk, []
+    found = inputs_by_plan(wanted={template: [system.pk]}, stage=stage)
+    return found.get((template.pk, system.pk), [])
+
+
+def systems_expecting(templates):
+    """{template id: the ids of the systems with a member that completes it in its round} for
+    templates of one round, in one query."""
+    kinds = {kind for template in templates for kind in template.organisation_kinds}
+    if not templates:
+        return {}
+    rows = set(
+        memberships_for_round(financial_year=templates[0].round.financial_year)
+        .filter(organisation__kind__in=kinds)
+        .values_list("system_id", "organisation__kind")
     )
-
-
-def systems_expecting(template):
-    """The ids of the systems with a member that completes the template in its round."""
-    return sorted(
-        set(
-            memberships_for_round(financial_year=template.round.financial_year)
-            .filter(organisation__kind__in=template.organisation_kinds)
-            .values_list("system_id", flat=True)
+    return {
+        template.pk: sorted(
+            {system for system, kind in rows if kind in template.organisation_kinds}
         )
-    )
+        for template in templates
+    }
 
 
-def inputs_by_system(*, template, stage, system_ids):
-    """{system id: its plan's inputs (as `plan_inputs`)} for the systems named that have members
-    completing the template: two queries whatever the number of systems."""
-    # Plain rows, not models: a build of every system reads thousands of them.
-    year = template.round.financial_year
+def inputs_by_plan(*, wanted, stage):
+    """{(template id, system id): the plan's inputs (as `plan_inputs`)} for `wanted`, {template:
+    [system ids]} of templates of one round, where the system has members completing the
+    template: two queries whatever the number of templates and systems."""
+    # Plain rows, not models: a build of every plan of a round reads thousands of them.
+    if not wanted:
+        return {}
+    year = next(iter(wanted)).round.financial_year
+    kinds = {kind for template in wanted for kind in template.organisation_kinds}
     memberships = list(
         memberships_for_round(financial_year=year)
-        .filter(system_id__in=system_ids, organisation__kind__in=template.organisation_kinds)
+        .filter(
+            system_id__in={pk for ids in wanted.values() for pk in ids},
+            organisation__kind__in=kinds,
+        )
         .order_by("organisation__name", "organisation_id")
         .values_list(
             "system_id",
             "organisation_id",
             "organisation__ods_code",
             "organisation__name",
+            "organisation__kind",
             "role",
             "share",
         )
     )
     returns = {
-        row["organisation_id"]: row
+        (row["template_id"], row["organisation_id"]): row
         for row in Return.objects.filter(
-            template=template,
+            template__in=list(wanted),
             stage=stage,
             organisation_id__in={m[1] for m in memberships},
         ).values(
             "pk",
+            "template_id",
             "organisation_id",
             "status",
             "submission_id",
@@ -82,32 +98,41 @@ def inputs_by_system(*, template, stage, system_ids):
             "submission__accepted_at",
         )
     }
-    by_system = {}
-    for system_id, organisation_id, ods_code, name, role, share in memberships:
-        ret = returns.get(organisation_id, {})
-        submitted = ret.get("submission_id") is not None
-        by_system.setdefault(system_id, []).append(
-            {
-                "organisation_id": organisation_id,
-                "ods_code": ods_code,
-                "name": name,
-                "role": role,
-                "share": str(share),
-                "return_id": ret.get("pk"),
-                "status": ret.get("status", "not_started"),
-                "submission_id": ret.get("submission_id"),
-                "submission_number": ret.get("submission__number"),
-                "return_version": ret.get("submission__return_version"),
-                "submitted_at": ret["submission__submitted_at"].isoformat() if submitted else None,
-                "content_hash": ret.get("submission__content_hash"),
-                "is_late": bool(submitted and ret["submission__is_late"]),
-                "accepted": bool(submitted and ret["submission__accepted_at"] is not None),
-                # Sent back (or withdrawn) while an earlier submission stands in for it.
-                "under_amendment": submitted and ret["status"] in Return.EDITABLE,
-                "included": submitted,
-            }
-        )
-    return by_system
+    by_plan = {}
+    for template, system_ids in wanted.items():
+        kinds, systems = set(template.organisation_kinds), set(system_ids)
+        for system_id, organisation_id, ods_code, name, kind, role, share in memberships:
+            if system_id in systems and kind in kinds:
+                ret = returns.get((template.pk, organisation_id), {})
+                by_plan.setdefault((template.pk, system_id), []).append(
+                    _input(ret, organisation_id, ods_code, name, role, share)
+                )
+    return by_plan
+
+
+def _input(ret, organisation_id, ods_code, name, role, share):
+    """One partner's input to a plan: its return's (`ret`, a row of `inputs_by_plan`)
+    submission that counts, or none."""
+    submitted = ret.get("submission_id") is not None
+    return {
+        "organisation_id": organisation_id,
+        "ods_code": ods_code,
+        "name": name,
+        "role": role,
+        "share": str(share),
+        "return_id": ret.get("pk"),
+        "status": ret.get("status", "not_started"),
+        "submission_id": ret.get("submission_id"),
+        "submission_number": ret.get("submission__number"),
+        "return_version": ret.get("submission__return_version"),
+        "submitted_at": ret["submission__submitted_at"].isoformat() if submitted else None,
+        "content_hash": ret.get("submission__content_hash"),
+        "is_late": bool(submitted and ret["submission__is_late"]),
+        "accepted": bool(submitted and ret["submission__accepted_at"] is not None),
+        # Sent back (or withdrawn) while an earlier submission stands in for it.
+        "under_amendment": submitted and ret["status"] in Return.EDITABLE,
+        "included": submitted,
+    }
 
 
 def signature_of(inputs):
@@ -320,6 +345,8 @@ def previous_round_approved(*, system, template, stage):
     if previous is None:
         return None, None
     plan = approved_plan(system=system, template=previous, stage=stage)
+    if plan is not None:
+        plan.template = previous  # read above
     return previous, plan
 
 
@@ -337,14 +364,15 @@ class PlanFigures:
     control_total: dict | None = None
 
 
-def figures(plan, grid=None):
+def figures(plan, grid=None, others=None):
     """Every cell of a plan version, computed from its system totals: a total line adds up the
     summed parts, and a rate or measure line is computed from them (the system's A&E 4 hour rate
     is its summed patients seen within 4 hours over its summed attendances, never a sum of
     rates). A measure that refers to another template (QIPP as % of allocation) reads that
-    template's newest plan of the same system, round and stage; blank when none is built."""
+    template's newest plan of the same system, round and stage; blank when none is built.
+    `others` is `other_plans(plan, grid)` when the caller has read it already."""
     grid = grid or grid_for_template(plan.template)
-    others = other_plans(plan, grid)
+    others = other_plans(plan, grid) if others is None else others
     other_values = {
         code: grid_for_template(other["template"]).compute(plan_typed_values(other["plan"]))
         for code, other in others.items()
@@ -578,23 +606,6 @@ def requested_plan(*, system, template, stage, version_text):
     return plan_version(system=system, template=template, stage=stage, version=version)
 
 
-def since_approval(*, plan, current):
-    """The plan's approved version, and the cells in which `plan` (whose figures are `current`)
-    differs from it when `plan` is newer."""
-    approved = approved_plan(system=plan.system, template=plan.template, stage=plan.stage)
-    if approved is None or approved.version >= plan.version:
-        return approved, []
-    return approved, differences(figures(approved, current.grid), current)
-
-
-def previous_round_values(*, plan):
-    """Last round's approved plan of the same template and its figures ({} and None if none)."""
-    _, previous = previous_round_approved(
-        system=plan.system, template=plan.template, stage=plan.stage
-    )
-    return previous, (figures(previous).values if previous else None)
-
-
 def plan_scope(*, user, code, year, template_code=None):
     """The system (404 unless the user may review it), the round and, when named, the template."""
     system = system_for_reviewer(user=user, code=code)
@@ -615,16 +626,55 @@ def exported_plan(*, user, code, year, template, stage, version_text):
 
 def figures_with_control_total(plan):
     """The plan's figures and, for a finance plan, the system control total read with this
-    version for its own template (the newest of the other finance templates)."""
+    version for its own template (`plan_control_total`)."""
     result = figures(plan)
-    if control_total_cell(plan.template) is not None:
-        result.control_total = system_control_total(
-            system=plan.system,
-            round_=plan.template.round,
-            stage=plan.stage,
-            plans={plan.template_id: plan},
-        )
+    result.control_total = plan_control_total(plan)
     return result
+
+
+def plan_control_total(plan):
+    """For a finance plan, the system control total read with this version for its own template
+    (the newest of the other finance templates); None for other plans."""
+    if control_total_cell(plan.template) is None:
+        return None
+    return system_control_total(
+        system=plan.system,
+        round_=plan.template.round,
+        stage=plan.stage,
+        plans={plan.template_id: plan},
+    )
+
+
+def figures_state(plan, grid, others, previous=None, previous_others=None):
+    """What a plan page's figures (its sections, their charts, the providers' plan beside it)
+    are made from, as a hashable tuple that changes whenever any of them may: the version (its
+    totals and partners' submissions never change), its template's grid and rules, the newest
+    plans of the other templates its measures read (`others`, `other_plans`), last round's
+    approved plan it is compared with (`previous`, and the plans its measures read,
+    `previous_others`), the system's alignment threshold and the names its links are made of. None when a grid's state cannot be read (not PostgreSQL): then
+    nothing may be kept."""
+    parts = [template_state(plan.template), *_others_state(others)]
+    if previous is not None:
+        parts.append((previous.pk, template_state(previous.template)))
+        parts.extend(_others_state(previous_others or {}))
+    if None in parts[0]:
+        return None
+    system = plan.system
+    return (
+        plan.pk,
+        plan.stage,
+        plan.template.code,
+        system.code,
+        str(system.alignment_threshold),
+        plan.template.round.financial_year,
+        tuple(parts),
+    )
+
+
+def _others_state(others):
+    for code, other in sorted(others.items()):
+        template, plan = other["template"], other["plan"]
+        yield (code, template and template_state(template), plan and plan.pk)
 
 
 def newest_version(*, system, template, stage):

@@ -37,7 +37,7 @@ from .rules import can
 from .selectors import (
     approval_blockers,
     current_inputs,
-    inputs_by_system,
+    inputs_by_plan,
     newest_versions,
     population,
     settled,
@@ -49,6 +49,10 @@ from .selectors import (
 
 # The first key of the advisory lock a build of a plan holds (the second is its PlanState's id).
 PLAN_BUILD_LOCK = 14_000
+# The memory a build's transaction may sort and hash in (PostgreSQL's `work_mem`, 4 MB unless
+# configured): a round's totals (about 50,000 weighted values at national scale) are added up in
+# memory instead of sorted on disk, a third faster.
+BUILD_WORK_MEM = "16MB"
 
 
 class PlanRefused(Exception):
@@ -72,42 +76,51 @@ def build_system_plan(*, system, template, stage, user=None, started=None):
 @transaction.atomic
 def build_plans(*, template, stage, system_ids=None, user=None, started=None):
     """Build the plans of the template and stage for the systems named (else every system with a
-    partner that completes it) in one transaction and a fixed number of statements, whatever the
-    number of systems: {system id: (plan, created)}. A system whose inputs have not changed
-    since its newest version keeps that version. Each new version records its partners'
-    submissions and shares (`PlanInput`) and is written with its totals (`SystemPlan.totals`,
-    one SELECT ... GROUP BY over every new version). Readers keep seeing the previous versions until this
-    commits."""
-    started = started or timezone.now()
+    partner that completes it): {system id: (plan, created)}, as `_build`."""
     if system_ids is None:
-        system_ids = systems_expecting(template)
-    if not system_ids:
-        return {}
-    states = _plan_states(template, stage, system_ids)
+        system_ids = systems_expecting([template])[template.pk]
+    return _build({template: system_ids}, stage=stage, user=user, started=started)[template.pk]
+
+
+def _build(wanted, *, stage, user=None, started=None):
+    """Build the plans of `wanted`, {template: [system ids]} of templates of one round, at the
+    stage, in the caller's transaction and a fixed number of statements, whatever the number of
+    templates and systems: {template id: {system id: (plan, created)}}. A plan whose inputs have
+    not changed since its newest version keeps that version. Each new version records its
+    partners' submissions and shares (`PlanInput`) and is written with its totals
+    (`SystemPlan.totals`, one SELECT ... GROUP BY over every new version). Readers keep seeing the
+    previous versions until the transaction commits."""
+    started = started or timezone.now()
+    wanted = {template: sorted(ids) for template, ids in wanted.items() if ids}
+    results = {template.pk: {} for template in wanted}
+    if not wanted:
+        return results
+    states = _plan_states(wanted, stage)
     _lock_builds(states)
     # Read after the lock: a build that held it has committed, so its inputs are never newer
     # than these and its version is the newest.
-    found = inputs_by_system(template=template, stage=stage, system_ids=system_ids)
-    inputs = {pk: found.get(pk, []) for pk in system_ids}
-    latest = _newest_versions(template, stage, system_ids)
-    results, new = {}, []
-    for system_id, items in inputs.items():
-        signature = signature_of(items)
-        newest = latest.get(system_id)
-        if newest is not None and newest.signature == signature:
-            results[system_id] = (newest, False)
-            continue
-        plan = SystemPlan(
-            system_id=system_id,
-            template=template,
-            stage=stage,
-            version=(newest.version + 1) if newest else 1,
-            built_by=user,
-            signature=signature,
-            inputs=items,
-        )
-        new.append(plan)
-        results[system_id] = (plan, True)
+    found = inputs_by_plan(wanted=wanted, stage=stage)
+    latest = _newest_versions(wanted, stage)
+    new = []
+    for template, system_ids in wanted.items():
+        for system_id in system_ids:
+            items = found.get((template.pk, system_id), [])
+            signature = signature_of(items)
+            newest = latest.get((template.pk, system_id))
+            if newest is not None and newest.signature == signature:
+                results[template.pk][system_id] = (newest, False)
+                continue
+            plan = SystemPlan(
+                system_id=system_id,
+                template=template,
+                stage=stage,
+                version=(newest.version + 1) if newest else 1,
+                built_by=user,
+                signature=signature,
+                inputs=items,
+            )
+            new.append(plan)
+            results[template.pk][system_id] = (plan, True)
     if new:
         _totals(new)
         SystemPlan.objects.bulk_create(new)
@@ -124,14 +137,21 @@ def build_plans(*, template, stage, system_ids=None, user=None, started=None):
     return results
 
 
-def _plan_states(template, stage, system_ids):
+def _plan_states(wanted, stage):
     """The ids of the PlanStates of the plans being built, made where missing: two statements."""
     PlanState.objects.bulk_create(
-        [PlanState(system_id=pk, template=template, stage=stage) for pk in system_ids],
+        [
+            PlanState(system_id=pk, template=template, stage=stage)
+            for template, system_ids in wanted.items()
+            for pk in system_ids
+        ],
         ignore_conflicts=True,
     )
-    states = PlanState.objects.filter(template=template, stage=stage, system_id__in=system_ids)
-    return sorted(states.values_list("pk", flat=True))
+    pairs = {(template.pk, pk) for template, system_ids in wanted.items() for pk in system_ids}
+    states = PlanState.objects.filter(
+        template__in=list(wanted), stage=stage, system_id__in={pk for _, pk in pairs}
+    ).values_list("pk", "template_id", "system_id")
+    return sorted(pk for pk, template_id, system_id in states if (template_id, system_id) in pairs)
 
 
 def _lock_builds(state_ids):
@@ -144,11 +164,13 @@ def _lock_builds(state_ids):
     transaction only): a plan is derived data, all or nothing, and its state row commits with it,
     so a crash in the moment after a commit loses a whole build with its "current" mark, and the
     plan, stale again, is rebuilt by `rebuild_stale_plans`. Anything committed after it, such as
-    an approval of the version, waits for the disk and so makes the build durable first."""
+    an approval of the version, waits for the disk and so makes the build durable first. Its
+    sums have `BUILD_WORK_MEM` to work in."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, id::integer) "
             "FROM (SELECT unnest(%s::bigint[]) AS id ORDER BY 1) AS plans",
@@ -156,12 +178,17 @@ def _lock_builds(state_ids):
         )
 
 
-def _newest_versions(template, stage, system_ids):
-    """{system id: its newest plan version of the template and stage}, in one query."""
+def _newest_versions(wanted, stage):
+    """{(template id, system id): its newest plan version at the stage} for `wanted`, in one
+    query."""
     plans = newest_versions(
-        SystemPlan.objects.filter(template=template, stage=stage, system_id__in=system_ids)
+        SystemPlan.objects.filter(
+            template__in=list(wanted),
+            stage=stage,
+            system_id__in={pk for system_ids in wanted.values() for pk in system_ids},
+        )
     )
-    return {plan.system_id: plan for plan in plans}
+    return {(plan.template_id, plan.system_id): plan for plan in plans}
 
 
 def _parts(plan):
@@ -224,14 +251,17 @@ def _batches(plans):
 # and a typed rate has no meaningful sum. `{parts}` is a VALUES list of (version, submission,
 # share); the last parameter is the unit of rates.
 TOTALS = """
-    WITH p (version, submission_id, share) AS (VALUES {parts})
-    SELECT p.version, l.code, c.code, SUM(ROUND(v.value * p.share, 6))
-    FROM p
-    JOIN {value} v ON v.submission_id = p.submission_id
-    JOIN {line} l ON l.id = v.line_id
-    JOIN {column} c ON c.id = v.column_id
+    WITH p (version, submission_id, share) AS (VALUES {parts}),
+    t AS (
+        SELECT p.version, v.line_id, v.column_id, SUM(ROUND(v.value * p.share, 6)) AS total
+        FROM p JOIN {value} v ON v.submission_id = p.submission_id
+        GROUP BY p.version, v.line_id, v.column_id
+    )
+    SELECT t.version, l.code, c.code, t.total
+    FROM t
+    JOIN {line} l ON l.id = t.line_id
+    JOIN {column} c ON c.id = t.column_id
     WHERE COALESCE(NULLIF(c.unit, ''), l.unit) <> %s
-    GROUP BY p.version, l.code, c.code
 """
 
 
@@ -264,14 +294,18 @@ def _totals(plans):
 
 @transaction.atomic
 def build_round_plans(*, round_, stage, user=None):
-    """Build every system's plan of every numeric template of the round and stage, in one
-    transaction: readers see the whole round's new versions at once. Returns {template code:
-    {system id: (plan, created)}}."""
-    templates = Template.objects.filter(round=round_).exclude(kind=Template.Kind.NARRATIVE)
-    return {
-        template.code: build_plans(template=template, stage=stage, user=user)
-        for template in templates.select_related("round").order_by("order", "code")
-    }
+    """Build every system's plan of every numeric template of the round and stage together
+    (`_build`): one transaction and the same statements as one template's, so readers see the
+    whole round's new versions at once. Returns {template code: {system id: (plan, created)}}."""
+    templates = list(
+        Template.objects.filter(round=round_)
+        .exclude(kind=Template.Kind.NARRATIVE)
+        .select_related("round")
+        .order_by("order", "code")
+    )
+    expecting = systems_expecting(templates)
+    built = _build({t: expecting[t.pk] for t in templates}, stage=stage, user=user)
+    return {template.code: built[template.pk] for template in templates}
 
 
 def build_from_ids(*, system_id, template_id, stage, user_id=None):

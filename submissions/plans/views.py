@@ -1,12 +1,16 @@
 """The ICS lead's pages: completeness matrix, system plan, line drill-down, alignment, exports."""
 
 import csv
+import functools
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.timezone import localdate
 from django.views.decorators.cache import never_cache
@@ -121,31 +125,81 @@ def plan_detail(request, code, year, template, stage):
 
 
 def _plan_context(user, plan):
-    figures = selectors.figures_with_control_total(plan)
-    approved, changes = selectors.since_approval(plan=plan, current=figures)
-    previous, previous_values = selectors.previous_round_values(plan=plan)
+    grid = selectors.grid_for_template(plan.template)
+    others = selectors.other_plans(plan, grid)
+    figures = functools.cache(lambda: selectors.figures(plan, grid, others))
+    approved = selectors.approved_plan(system=plan.system, template=plan.template, stage=plan.stage)
+    changes = []
+    if approved is not None and approved.version < plan.version:
+        changes = selectors.differences(selectors.figures(approved, grid), figures())
     may_approve = can(user, "submissions.approve_plan", plan)
     current = selectors.current_inputs(plan)
-    control = figures.control_total
+    control = selectors.plan_control_total(plan)
     return {
         "approval_blockers": selectors.approval_blockers(plan, current) if may_approve else [],
         "approvals": plan.approvals.select_related("approved_by", "withdrawn_by"),
         "can_withdraw_approval": can(user, "submissions.withdraw_plan_approval", plan),
-        "providers": presenters.alignment_rows(
-            selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
-        )
-        if selectors.providers_beside(plan)
-        else [],
         "provenance": presenters.provenance(plan, selectors.inputs_now(plan, current)),
-        "sections": presenters.plan_sections(figures, previous_values),
+        "figures_html": _figures_html(plan, grid, others, figures),
         "approved": approved,
         "changes": presenters.formatted_changes(changes),
-        "previous": previous,
         "control_total": presenters.system_control_total(control) if control else None,
-        "other_plans": presenters.other_plans(figures.others),
-        "can_approve": can(user, "submissions.approve_plan", plan),
+        "other_plans": presenters.other_plans(others),
+        "can_approve": may_approve,
         "can_return": can(user, "submissions.return_plan_inputs", plan),
     }
+
+
+# A plan page's figures (its sections, their charts and the providers' plan beside them), as
+# rendered, are kept in the default cache (per process unless CACHES says otherwise) under a key
+# made of everything they are made from (`selectors.figures_state`): a plan version's totals and
+# partners never change, so only a new version, a changed template, another plan its measures
+# read, last round's approved plan or the system's alignment threshold make them differ, and
+# each of those is a new key. What is kept is never stale; old keys age out.
+FIGURES_CACHE_SECONDS = 15 * 60
+# Part of every key: change it whenever the markup kept changes.
+FIGURES_CACHE_FORMAT = 1
+
+
+def _figures_html(plan, grid, others, figures):
+    _, previous = selectors.previous_round_approved(
+        system=plan.system, template=plan.template, stage=plan.stage
+    )
+    previous_grid = previous_others = None
+    if previous is not None:
+        previous_grid = selectors.grid_for_template(previous.template)
+        previous_others = selectors.other_plans(previous, previous_grid)
+    state = selectors.figures_state(plan, grid, others, previous, previous_others)
+    key = None
+    if state is not None:
+        text = repr((FIGURES_CACHE_FORMAT, state))
+        key = "plan-figures:" + hashlib.sha256(text.encode()).hexdigest()
+        html = cache.get(key)
+        if html is not None:
+            return html
+    previous_values = None
+    if previous is not None:
+        previous_values = selectors.figures(previous, previous_grid, previous_others).values
+    providers = []
+    if selectors.providers_beside(plan):
+        rows = selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
+        providers = presenters.alignment_rows(rows)
+    html = render_to_string(
+        "submissions/plans/_plan_figures.html",
+        {
+            "plan": plan,
+            "system": plan.system,
+            "round": plan.template.round,
+            "template": plan.template,
+            "stage": plan.stage,
+            "previous": previous,
+            "sections": presenters.plan_sections(figures(), previous_values),
+            "providers": providers,
+        },
+    )
+    if key is not None:
+        cache.set(key, html, FIGURES_CACHE_SECONDS)
+    return html
 
 
 @login_required

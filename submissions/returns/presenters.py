@@ -2,7 +2,7 @@
 no HTTP, so each is tested on its own."""
 
 import html
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -114,6 +114,23 @@ def entry_sections(evaluation, *, raw_cells=None, problems=(), conflict_cells=fr
             rows.append({"line": line, "cells": cells, "source": sources.get(line.code, "")})
         sections.append({"section": s.section, "columns": s.columns, "rows": rows})
     return sections
+
+
+@dataclass
+class EntryGrid:
+    """What the data entry page shows of a return's figures and words, as markup: its grid's
+    tables (`sections_html`, templates/submissions/returns/_grid_sections.html), the definition
+    static/js/grid.js works from (`definition_json`), the narrative questions and the boxes to
+    explain its warnings (`fields_html`, _entry_fields.html); with the warnings (`warning_fields`)
+    and the errors listed at the top of the page (`error_summary`). Plain data, so that it can be
+    kept in a cache."""
+
+    sections_html: str
+    definition_json: str
+    fields_html: str
+    has_sections: bool
+    warnings: list = field(default_factory=list)
+    summary: list = field(default_factory=list)
 
 
 def with_cell_markup(sections, *, can_edit, queries=None):

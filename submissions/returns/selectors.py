@@ -2,6 +2,7 @@
 Also the fetching half of a return's evaluation: the grid and values that `evaluation` works on."""
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field, replace
 
@@ -13,7 +14,7 @@ from django.dispatch import receiver
 from django.http import Http404
 
 from planning.models import Column, Extension, Line, Milestone, Organisation, Role, Template
-from planning.rules import organisation_ids
+from planning.rules import led_system_ids, organisation_ids
 from planning.selectors import (
     Deadline,
     led_organisation_ids,
@@ -38,9 +39,9 @@ from .rules import can
 def organisations_readable_by(*, user, financial_year):
     if sees_every_system(user):
         return Organisation.objects.all()
-    ids = organisation_ids(user, Role.Kind.PLANNING_LEAD) | led_organisation_ids(
-        user, financial_year
-    )
+    ids = organisation_ids(user, Role.Kind.PLANNING_LEAD)
+    if led_system_ids(user):  # else no query to build: a planning lead leads no system
+        ids |= led_organisation_ids(user, financial_year)
     return Organisation.objects.filter(pk__in=ids)
 
 
@@ -268,14 +269,15 @@ def _forget_fingerprints(**kwargs):
     _request.fingerprints = None
 
 
-def evaluation_of(ret, *, grid=None, typed=None):
+def evaluation_of(ret, *, grid=None, typed=None, others=None):
     """A return's totals, measures and messages: its saved values (or `typed`, when re-showing a
     form) and the saved values of the other templates of the same organisation, round and stage
     that its formulas and rules refer to (the QIPP plan's gross savings for QIPP as % of
-    allocation): the figures its planner is working with now."""
+    allocation): the figures its planner is working with now. `others` is `other_returns(ret,
+    grid)` when the caller has read it already."""
     grid = grid or grid_for_template(ret.template)
     typed = typed_values(ret) if typed is None else typed
-    others = other_templates(ret, grid)
+    others = other_templates(ret, grid, others=others)
     evaluation = evaluate(grid, typed, others.values)
     evaluation.other_templates = others.names
     return evaluation
@@ -314,14 +316,23 @@ class OtherTemplates:
     names: dict = field(default_factory=dict)  # template code -> template name ("QIPP plan")
 
 
-def other_templates(ret, grid, *, submitted=False):
-    """The computed values of the other templates of `ret`'s organisation, round and stage that
-    `grid` refers to: their saved values, or with `submitted` their submissions that count (a
-    template with no return, or no submission, gives nothing: its cells are blank). A fixed
-    number of queries per other template, whatever its size."""
+@dataclass
+class OtherReturns:
+    """The other templates a grid refers to and the returns of them its figures come from (of the
+    same organisation, round and stage), each return with its template read with its grid's
+    fingerprint: what `other_templates` computes from, and what a cached page of the return
+    depends on besides the return itself."""
+
+    templates: dict = field(default_factory=dict)  # template code -> Template
+    returns: list = field(default_factory=list)  # [Return]
+
+
+def other_returns(ret, grid):
+    """`OtherReturns` of `ret` for `grid`: two queries when the grid refers to another template,
+    none otherwise."""
     codes = other_template_codes(grid)
     if not codes:
-        return OtherTemplates()
+        return OtherReturns()
     round_id = ret.template.round_id
     templates = {
         t.code: t
@@ -329,20 +340,31 @@ def other_templates(ret, grid, *, submitted=False):
             round_id=round_id, code__in=sorted(codes)
         )
     }
+    if ret.organisation_id is None:
+        return OtherReturns(templates=templates)
     returns = Return.objects.filter(
         organisation_id=ret.organisation_id,
         template__round_id=round_id,
         template__code__in=sorted(codes),
         stage=ret.stage,
     )
-    returns = returns.select_related("submission").order_by()  # any order: no join to sort by
-    result = OtherTemplates(names={code: t.name for code, t in templates.items()})
-    if ret.organisation_id is None:
-        return result
+    returns = list(returns.select_related("submission").order_by())  # any order: no join to sort
     by_id = {t.pk: t for t in templates.values()}
     for other in returns:
         if other.template_id in by_id:
             other.template = by_id[other.template_id]  # read above, with its grid's fingerprint
+    return OtherReturns(templates=templates, returns=returns)
+
+
+def other_templates(ret, grid, *, submitted=False, others=None):
+    """The computed values of the other templates of `ret`'s organisation, round and stage that
+    `grid` refers to: their saved values, or with `submitted` their submissions that count (a
+    template with no return, or no submission, gives nothing: its cells are blank). A fixed
+    number of queries per other template, whatever its size. `others` is `other_returns(ret,
+    grid)` when the caller has read it already."""
+    others = other_returns(ret, grid) if others is None else others
+    result = OtherTemplates(names={code: t.name for code, t in others.templates.items()})
+    for other in others.returns:
         other_grid = grid_for_template(other.template)
         if submitted:
             if other.submission is None:
@@ -353,6 +375,43 @@ def other_templates(ret, grid, *, submitted=False):
         # A template another refers to never refers to a third (the loader refuses it).
         result.values[other.template.code] = other_grid.compute(typed)
     return result
+
+
+def figures_state(ret, grid, others):
+    """What the figures a return's page shows depend on, as a hashable tuple that changes whenever
+    any of them may: the return's saved version (every save, submission and decision makes a new
+    one; `updated_at` keeps a reused id apart), its template's state (`template_state`) and the
+    same for each other return it reads (`others`, `other_returns`). None when a grid's
+    fingerprint cannot be read (not PostgreSQL): then nothing may be kept."""
+    if connection.vendor != "postgresql" or ret.template.pk is None:
+        return None
+    parts = [_saved_state(ret, grid.template)]
+    for code, template in sorted(others.templates.items()):
+        parts.append((code, template.name, template_state(template)))
+    parts += sorted(_saved_state(other, other.template) for other in others.returns)
+    return tuple(parts)
+
+
+def template_state(template):
+    """What a template's grid and rules are made of, as a hashable tuple that changes whenever
+    they may: its id and version, its grid's fingerprint (`_grid_fingerprint`; None when it
+    cannot be read, not on PostgreSQL) and a digest of its rules (the template row's own)."""
+    readable = connection.vendor == "postgresql" and template.pk is not None
+    fingerprint = _grid_fingerprint(template) if readable else None
+    return (template.pk, template.version, fingerprint, _rules_digest(template))
+
+
+def _saved_state(ret, template):
+    updated = ret.updated_at.isoformat() if ret.updated_at else None
+    return (
+        (ret.pk, ret.organisation_id, ret.template_id, ret.stage, ret.version, ret.status, updated),
+        template_state(template),
+    )
+
+
+def _rules_digest(template):
+    text = json.dumps(template.rules, sort_keys=True, default=str)
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def submission_deadline(*, ret):

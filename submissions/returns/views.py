@@ -1,10 +1,15 @@
 """Return pages: the list of returns, the data entry page, its history, the comparison and the review."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import json_script
 from django.utils.timezone import localdate
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -290,39 +295,28 @@ def _render_conflict(request, stale, raw):
 
 def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
     """The data entry page: what was typed when re-showing a form (`raw`), else what is saved."""
-    raw_cells = raw["raw_cells"] if raw else {}
-    typed = None
-    if raw:
-        # As a save does: a cell the form did not send keeps its saved value (its warnings, and the
-        # boxes to explain them, stay on the page); one it sent counts as typed.
-        saved = selectors.typed_values(ret)
-        typed = {key: value for key, value in saved.items() if key not in raw_cells}
-        typed.update(presenters.typed_from_raw(raw_cells))
-    evaluation = selectors.evaluation_of(ret, typed=typed)
-    answers = raw["raw_answers"] if raw else selectors.answers(ret)
-    explanations = raw["raw_explanations"] if raw else selectors.explanations(ret)
-    warnings = presenters.warning_fields(evaluation, explanations, problems)
     allowed = permissions_for(request.user, ret)
-    sections = presenters.entry_sections(
-        evaluation,
-        raw_cells=raw_cells,
-        problems=problems,
-        conflict_cells=conflict["both"] if conflict else frozenset(),
-    )
     queries = query_selectors.queries_of(ret)  # one query, none for a return never submitted
     marks = query_presenters.grid_marks(ret, queries)
+    if raw is None and not problems and not conflict:
+        grid = _saved_grid(ret, can_edit=allowed["can_edit"], marks=marks)
+    else:
+        grid = _entry_grid(
+            ret,
+            can_edit=allowed["can_edit"],
+            marks=marks,
+            raw=raw,
+            problems=problems,
+            conflict=conflict,
+        )
     context = {
         "ret": ret,
         "round": ret.template.round,
-        "sections": presenters.with_cell_markup(
-            sections, can_edit=allowed["can_edit"], queries=marks
-        ),
+        "grid": grid,
         "query_rows": query_presenters.query_rows(ret, queries),
-        "narratives": presenters.narrative_questions(evaluation.grid, answers, problems),
-        "summary": presenters.error_summary(problems, evaluation, warnings),
-        "warnings": warnings,
+        "summary": grid.summary,
+        "warnings": grid.warnings,
         "conflict": conflict,
-        "definition": presenters.grid_definition(evaluation.grid, evaluation.other_values),
         "deadline": selectors.submission_deadline(ret=ret),
         "urls": {
             "self": return_url(ret),
@@ -334,3 +328,83 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
         **allowed,
     }
     return render(request, "submissions/return_detail.html", context, status=status)
+
+
+# A saved return's grid, questions and warnings, as its page shows them, are kept in the default
+# cache (per process unless CACHES says otherwise) under a key made of everything they are made
+# from: the figures' state (`selectors.figures_state`: the return's version, which every change
+# to its figures, answers, explanations or status moves on; its template's grid and rules; the
+# other returns it reads), whether the reader may edit it and the marks of its unresolved
+# queries. A change to any of them is a new key, so what is kept is never stale; old keys age out.
+GRID_CACHE_SECONDS = 15 * 60
+# Part of every key: change it whenever what is kept changes shape or markup.
+GRID_CACHE_FORMAT = 1
+
+
+def _saved_grid(ret, *, can_edit, marks):
+    """`presenters.EntryGrid` of a return as saved, from the cache when it was made before."""
+    template_grid = selectors.grid_for_template(ret.template)
+    others = selectors.other_returns(ret, template_grid)
+    state = selectors.figures_state(ret, template_grid, others)
+    if state is None:
+        return _entry_grid(ret, can_edit=can_edit, marks=marks, grid=template_grid, others=others)
+    key = _grid_cache_key(state, can_edit, marks)
+    grid = cache.get(key)
+    if grid is None:
+        grid = _entry_grid(ret, can_edit=can_edit, marks=marks, grid=template_grid, others=others)
+        cache.set(key, grid, GRID_CACHE_SECONDS)
+    return grid
+
+
+def _grid_cache_key(state, can_edit, marks):
+    marked = sorted(
+        (line, column or "", mark["url"], mark["label"]) for (line, column), mark in marks.items()
+    )
+    text = repr((GRID_CACHE_FORMAT, state, bool(can_edit), marked))
+    return "return-grid:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _entry_grid(
+    ret, *, can_edit, marks, raw=None, problems=(), conflict=None, grid=None, others=None
+):
+    """`presenters.EntryGrid` of a return: as saved, or around what was typed (`raw`), with the
+    `problems` a refused save or decision found and the cells a `conflict` marks."""
+    raw_cells = raw["raw_cells"] if raw else {}
+    typed = None
+    if raw:
+        # As a save does: a cell the form did not send keeps its saved value (its warnings, and the
+        # boxes to explain them, stay on the page); one it sent counts as typed.
+        saved = selectors.typed_values(ret)
+        typed = {key: value for key, value in saved.items() if key not in raw_cells}
+        typed.update(presenters.typed_from_raw(raw_cells))
+    evaluation = selectors.evaluation_of(ret, grid=grid, typed=typed, others=others)
+    sections = presenters.entry_sections(
+        evaluation,
+        raw_cells=raw_cells,
+        problems=problems,
+        conflict_cells=conflict["both"] if conflict else frozenset(),
+    )
+    sections = presenters.with_cell_markup(sections, can_edit=can_edit, queries=marks)
+    # Answers are only shown in a template with narrative questions, and explanations only next
+    # to warnings: no query for either when there is nowhere to show it.
+    if raw:
+        answers, explanations = raw["raw_answers"], raw["raw_explanations"]
+    else:
+        answers = selectors.answers(ret) if evaluation.grid.narrative_sections else {}
+        explanations = selectors.explanations(ret) if evaluation.warnings else {}
+    warnings = presenters.warning_fields(evaluation, explanations, problems)
+    narratives = presenters.narrative_questions(evaluation.grid, answers, problems)
+    definition = presenters.grid_definition(evaluation.grid, evaluation.other_values)
+    return presenters.EntryGrid(
+        sections_html=render_to_string(
+            "submissions/returns/_grid_sections.html", {"sections": sections}
+        ),
+        definition_json=json_script(definition, "grid-definition"),
+        fields_html=render_to_string(
+            "submissions/returns/_entry_fields.html",
+            {"narratives": narratives, "warnings": warnings, "can_edit": can_edit},
+        ),
+        has_sections=bool(sections),
+        warnings=warnings,
+        summary=presenters.error_summary(problems, evaluation, warnings),
+    )

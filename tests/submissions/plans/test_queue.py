@@ -120,7 +120,7 @@ def test_a_submission_committed_while_a_build_runs_gets_a_build_of_its_own_after
             connection.close()
 
     luton = threading.Thread(target=luton_submits)
-    read_inputs = plan_services.inputs_by_system
+    read_inputs = plan_services.inputs_by_plan
 
     def inputs_then_luton_submits(**kwargs):
         inputs = read_inputs(**kwargs)  # the build has read Bedfordshire's submission only
@@ -129,7 +129,7 @@ def test_a_submission_committed_while_a_build_runs_gets_a_build_of_its_own_after
         assert not luton.is_alive(), "Luton's submission waited for the build"
         return inputs
 
-    monkeypatch.setattr(plan_services, "inputs_by_system", inputs_then_luton_submits)
+    monkeypatch.setattr(plan_services, "inputs_by_plan", inputs_then_luton_submits)
     plan, _ = plan_services.build_from_ids(
         system_id=blmk.system.pk, template_id=blmk.activity.pk, stage="draft"
     )

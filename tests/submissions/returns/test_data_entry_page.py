@@ -2,6 +2,7 @@
 the organisation does not complete, and a query count that does not grow with the lines."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -164,12 +165,14 @@ def test_data_entry_page_query_count_does_not_grow_with_lines(client, bedfordshi
     factories.saved_return(bedfordshire, "activity", {("gp_referrals", "fot"): "1"}, lead=beds_lead)
     client.force_login(beds_lead)
     client.get(factories.return_url())
+    cache.clear()  # the grid is evaluated and rendered, not taken from the page cache
     with CaptureQueriesContext(connection) as one_line:
         client.get(factories.return_url())
     client.post(factories.return_url(), factories.entry_form(seed_figures.activity_cells(), 1))
     with CaptureQueriesContext(connection) as all_lines:
         client.get(factories.return_url())
-    assert len(all_lines) == len(one_line)
+    # One more at most: the explanations, read only when there are warnings to explain.
+    assert len(all_lines) <= len(one_line) + 1
     # The finance template has twice the lines of QIPP and the same number of queries.
     client.get(factories.return_url(template_code="qipp"))
     client.get(factories.return_url(template_code="finance"))  # both grids built and cached

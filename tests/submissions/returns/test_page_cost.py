@@ -1,8 +1,10 @@
 """The data entry and system plan pages cost a small, fixed number of queries: nothing read twice
 in a request (the open round, the user's permissions, the people the page names, a template's
-grid fingerprint), whatever the number of cells."""
+grid fingerprint), whatever the number of cells; and a return's grid, once made, is not made
+again until something it shows changes (tests/submissions/returns/test_page_cache.py)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -41,16 +43,26 @@ def beds_finance():
 def test_the_return_page_reads_each_thing_once(client, beds_finance):
     _, lead = beds_finance
     client.force_login(lead)
-    sql = queries_of(client, factories.return_url("06F", "qipp"))
-    # The session, user and roles; the organisation, template and return; the values, the
-    # finance template and return QIPP's measures read and their values; answers, explanations,
-    # the deadline, the header's round and unread notifications. The round, permissions, people and
-    # grid fingerprints were read more than once before.
-    assert len(sql) <= 15
+    url = factories.return_url("06F", "qipp")
+    sql = queries_of(client, url)
+    # The session, user and roles; the organisation, template and return; the finance template
+    # and return QIPP's measures read (their versions: the grid is kept, views._saved_grid); the
+    # deadline, the header's round and unread notifications. The round, permissions, people and
+    # grid fingerprints were read more than once before; the values, answers and explanations on
+    # every request before the grid was kept.
+    assert len(sql) <= 11
+    assert not [q for q in sql if '"submissions_value"' in q]
     assert not [q for q in sql if "auth_permission" in q]  # the header asks our rule only
     assert len([q for q in sql if '"planning_round"' in q and "JOIN" not in q]) <= 1
     assert len([q for q in sql if 'FROM "auth_user"' in q]) == 1  # the signed-in user
     assert not [q for q in sql if q.startswith("SELECT (SELECT md5")]  # read with the templates
+
+    cache.clear()  # as the first request after a save finds it: the grid made again
+    with CaptureQueriesContext(connection) as fresh:
+        assert client.get(url).status_code == 200
+    # As above, and the values of the return and of the finance return; no answers (QIPP has no
+    # narrative questions) and no explanations (no warnings).
+    assert len(fresh) <= 13
 
 
 def test_a_submitted_return_names_its_people_without_a_query_each(client, beds_finance):
@@ -58,7 +70,7 @@ def test_a_submitted_return_names_its_people_without_a_query_each(client, beds_f
     client.force_login(lead)
     sql = queries_of(client, factories.return_url("06F", "finance"))
     # As above, and the queries on its figures (it is submitted).
-    assert len(sql) <= 16
+    assert len(sql) <= 12
     assert len([q for q in sql if 'FROM "auth_user"' in q]) == 1
     assert not [q for q in sql if 'FROM "submissions_submission" WHERE' in q and "COUNT" not in q]
 
