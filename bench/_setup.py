@@ -58,6 +58,26 @@ def throwaway_servers(prefix, *, redis=False):
     return scratch, database_url, redis_url, cleanups
 
 
+class Statements:
+    """Counts the statements Django runs inside it (`with Statements() as statements: ...`,
+    then `statements.count`)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.count = 0
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
 def table(title, headers, rows):
     print(f"\n### {title}\n")
     print("| " + " | ".join(headers) + " |")

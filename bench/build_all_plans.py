@@ -19,6 +19,7 @@ import sys
 import time
 from decimal import Decimal
 
+from _setup import Statements
 from national import SYSTEMS, generate, start_django_on_postgres
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -99,23 +100,6 @@ def floor():
 def empty_plans():
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(plan_tables)}")
-
-
-class Statements:
-    """Counts the statements run inside it."""
-
-    def __enter__(self):
-        self.count = 0
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
 
 
 def build_all():

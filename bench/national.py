@@ -48,6 +48,19 @@ def start_django_on_postgres(prefix="planning-national-"):
     return scratch
 
 
+def home_systems():
+    """{organisation id: its home system, the one it counts most in (its largest share; the
+    first by code on a tie)}: where the benchmarks find an organisation's ICS lead."""
+    from planning.models import Membership
+
+    home = {}
+    for organisation, system in Membership.objects.order_by(
+        "organisation_id", "-share", "system__code"
+    ).values_list("organisation_id", "system_id"):
+        home.setdefault(organisation, system)
+    return home
+
+
 def _figure(rng, unit):
     """A typed figure: a rate between 0 and 100 for a % cell, else up to 500,000.0."""
     if unit == "%":

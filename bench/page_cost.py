@@ -27,8 +27,8 @@ import pstats
 import statistics
 import time
 
-from _setup import table
-from national import SYSTEMS, generate, start_django_on_postgres
+from _setup import Statements, table
+from national import SYSTEMS, generate, home_systems, start_django_on_postgres
 
 PAGES = ("health", "return", "fresh", "review", "plan")
 
@@ -62,7 +62,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from planning.models import Membership, Role, System, Template  # noqa: E402
+from planning.models import Role, System, Template  # noqa: E402
 from submissions.models import Return  # noqa: E402
 from submissions.plans.services import build_system_plan  # noqa: E402
 from submissions.returns.presenters import return_url  # noqa: E402
@@ -74,11 +74,7 @@ systems = {s.pk: s for s in System.objects.order_by("code")}
 for system in systems.values():
     build_system_plan(system=system, template=activity, stage=Return.Stage.DRAFT)
 
-home = {}  # each organisation's system: the one it counts most in
-for organisation, system in Membership.objects.order_by(
-    "organisation_id", "-share", "system__code"
-).values_list("organisation_id", "system_id"):
-    home.setdefault(organisation, system)
+home = home_systems()
 
 # The first activity return (by ODS code) is sent back to its planning lead to edit, as in
 # bench/web_load.py; the next one in the same system stays submitted, for its ICS lead to review.
@@ -111,23 +107,6 @@ urls = {
     "review": (ics, return_url(reviewed), "GET submitted return (ICS lead, review)"),
     "plan": (ics, plan_url, "GET activity plan (ICS lead)"),
 }
-
-
-class Statements:
-    """Counts the statements run inside it."""
-
-    def __enter__(self):
-        self.count = 0
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
 
 
 def get(page):

@@ -191,7 +191,7 @@ def _change_one_cell(fields, units):
 
 def main():
     from _setup import ROOT, table
-    from national import SYSTEMS, generate, start_django_on_postgres
+    from national import SYSTEMS, generate, home_systems, start_django_on_postgres
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default="1,10,50", help="concurrency levels (default 1,10,50)")
@@ -230,7 +230,7 @@ def main():
     from django.test import Client
     from django.urls import reverse
 
-    from planning.models import Membership, Role, System, Template
+    from planning.models import Role, System, Template
     from submissions.models import Return
     from submissions.plans.services import build_system_plan
     from submissions.returns.presenters import return_url
@@ -251,11 +251,7 @@ def main():
         user = User.objects.create(username=f"bench-ics-{system.code.lower()}", password=password)
         Role.objects.create(user=user, kind=Role.Kind.ICS_LEAD, system=system)
         ics_leads[system.pk] = user
-    home = {}  # each organisation's system: the one it counts most in
-    for organisation, system in Membership.objects.order_by(
-        "organisation_id", "-share", "system__code"
-    ).values_list("organisation_id", "system_id"):
-        home.setdefault(organisation, system)
+    home = home_systems()
     returns = list(
         Return.objects.filter(template=activity, stage=Return.Stage.DRAFT)
         .select_related("organisation", "template__round", "submission")
