@@ -139,19 +139,39 @@ def _build(wanted, *, stage, user=None, started=None):
 
 def _plan_states(wanted, stage):
     """The ids of the PlanStates of the plans being built, made where missing: two statements."""
-    PlanState.objects.bulk_create(
-        [
-            PlanState(system_id=pk, template=template, stage=stage)
-            for template, system_ids in wanted.items()
-            for pk in system_ids
-        ],
-        ignore_conflicts=True,
-    )
     pairs = {(template.pk, pk) for template, system_ids in wanted.items() for pk in system_ids}
+    _insert_missing_states(sorted(pairs), stage)
     states = PlanState.objects.filter(
         template__in=list(wanted), stage=stage, system_id__in={pk for _, pk in pairs}
     ).values_list("pk", "template_id", "system_id")
     return sorted(pk for pk, template_id, system_id in states if (template_id, system_id) in pairs)
+
+
+def _insert_missing_states(pairs, stage):
+    """A PlanState, with the model's defaults, for each (template id, system id) that has none, in
+    one INSERT ... ON CONFLICT DO NOTHING (as `bulk_create(ignore_conflicts=True)` writes it, with
+    each default prepared once rather than once a row: a round's first build makes hundreds)."""
+    defaults = PlanState(stage=stage)
+    fields = [
+        f
+        for f in PlanState._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("system_id", "template_id")
+    ]
+    fixed = [f.get_db_prep_save(getattr(defaults, f.attname), connection) for f in fields]
+    row = "(" + ", ".join(["%s"] * (len(fields) + 2)) + ")"
+    columns = ", ".join(["system_id", "template_id", *(f.column for f in fields)])
+    with connection.cursor() as cursor:
+        for batch in _chunks(pairs, ROWS_PER_STATEMENT // 2):
+            cursor.execute(
+                f"INSERT INTO {PlanState._meta.db_table} ({columns}) "  # noqa: S608 - the model's
+                f"VALUES {', '.join([row] * len(batch))} ON CONFLICT DO NOTHING",
+                [value for template_id, pk in batch for value in (pk, template_id, *fixed)],
+            )
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _lock_builds(state_ids):
