@@ -244,8 +244,7 @@ def _insert_parts(plans):
 
 
 # The partners' rows one statement carries, at most: 5 parameters each stays under SQLite's
-# 32,766. A round's versions on PostgreSQL take one statement per template (about 300 rows at
-# national scale).
+# 32,766. A whole round's new versions take one statement (about 1,700 rows at national scale).
 ROWS_PER_STATEMENT = 6000
 
 
