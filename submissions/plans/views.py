@@ -2,11 +2,9 @@
 
 import csv
 import functools
-import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from planning import audit
 from planning.selectors import systems_reviewable_by
 from submissions.formatting import neutralise
+from submissions.kept import kept
 from submissions.models import Return
 from submissions.params import whole_number
 from submissions.queries import selectors as query_selectors
@@ -150,18 +149,16 @@ def _plan_context(user, plan):
     }
 
 
-# A plan page's figures (its sections, their charts and the providers' plan beside them), as
-# rendered, are kept in the default cache (per process unless CACHES says otherwise) under a key
-# made of everything they are made from (`selectors.figures_state`): a plan version's totals and
-# partners never change, so only a new version, a changed template, another plan its measures
-# read, last round's approved plan or the system's alignment threshold make them differ, and
-# each of those is a new key. What is kept is never stale; old keys age out.
-FIGURES_CACHE_SECONDS = 15 * 60
-# Part of every key: change it whenever the markup kept changes.
+# Part of the kept figures' key: change it whenever the markup kept changes.
 FIGURES_CACHE_FORMAT = 1
 
 
 def _figures_html(plan, grid, others, figures):
+    """A plan page's figures (its sections, their charts and the providers' plan beside them), as
+    rendered, kept (`submissions.kept`) under what they are made of (`selectors.figures_state`): a
+    version's totals and partners never change, so only a new version, a changed template, another
+    plan its measures read, last round's approved plan or the system's alignment threshold make
+    them differ."""
     _, previous = selectors.previous_round_approved(
         system=plan.system, template=plan.template, stage=plan.stage
     )
@@ -170,36 +167,30 @@ def _figures_html(plan, grid, others, figures):
         previous_grid = selectors.grid_for_template(previous.template)
         previous_others = selectors.other_plans(previous, previous_grid)
     state = selectors.figures_state(plan, grid, others, previous, previous_others)
-    key = None
-    if state is not None:
-        text = repr((FIGURES_CACHE_FORMAT, state))
-        key = "plan-figures:" + hashlib.sha256(text.encode()).hexdigest()
-        html = cache.get(key)
-        if html is not None:
-            return html
-    previous_values = None
-    if previous is not None:
-        previous_values = selectors.figures(previous, previous_grid, previous_others).values
-    providers = []
-    if selectors.providers_beside(plan):
-        rows = selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
-        providers = presenters.alignment_rows(rows)
-    html = render_to_string(
-        "submissions/plans/_plan_figures.html",
-        {
-            "plan": plan,
-            "system": plan.system,
-            "round": plan.template.round,
-            "template": plan.template,
-            "stage": plan.stage,
-            "previous": previous,
-            "sections": presenters.plan_sections(figures(), previous_values),
-            "providers": providers,
-        },
-    )
-    if key is not None:
-        cache.set(key, html, FIGURES_CACHE_SECONDS)
-    return html
+
+    def make():
+        previous_values = None
+        if previous is not None:
+            previous_values = selectors.figures(previous, previous_grid, previous_others).values
+        providers = []
+        if selectors.providers_beside(plan):
+            rows = selectors.alignment(plan=plan, threshold=plan.system.alignment_threshold)
+            providers = presenters.alignment_rows(rows)
+        return render_to_string(
+            "submissions/plans/_plan_figures.html",
+            {
+                "plan": plan,
+                "system": plan.system,
+                "round": plan.template.round,
+                "template": plan.template,
+                "stage": plan.stage,
+                "previous": previous,
+                "sections": presenters.plan_sections(figures(), previous_values),
+                "providers": providers,
+            },
+        )
+
+    return kept("plan-figures", state and (FIGURES_CACHE_FORMAT, state), make)
 
 
 @login_required

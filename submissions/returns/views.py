@@ -1,10 +1,7 @@
 """Return pages: the list of returns, the data entry page, its history, the comparison and the review."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from planning.models import Round, Template
 from planning.selectors import round_current, round_get
 from submissions import queue
+from submissions.kept import kept
 from submissions.params import whole_number
 from submissions.queries import presenters as query_presenters
 from submissions.queries import selectors as query_selectors
@@ -330,38 +328,26 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
     return render(request, "submissions/return_detail.html", context, status=status)
 
 
-# A saved return's grid, questions and warnings, as its page shows them, are kept in the default
-# cache (per process unless CACHES says otherwise) under a key made of everything they are made
-# from: the figures' state (`selectors.figures_state`: the return's version, which every change
-# to its figures, answers, explanations or status moves on; its template's grid and rules; the
-# other returns it reads), whether the reader may edit it and the marks of its unresolved
-# queries. A change to any of them is a new key, so what is kept is never stale; old keys age out.
-GRID_CACHE_SECONDS = 15 * 60
-# Part of every key: change it whenever what is kept changes shape or markup.
+# Part of the kept grid's key: change it whenever what is kept changes shape or markup.
 GRID_CACHE_FORMAT = 1
 
 
 def _saved_grid(ret, *, can_edit, marks):
-    """`presenters.EntryGrid` of a return as saved, from the cache when it was made before."""
+    """`presenters.EntryGrid` of a return as saved, kept (`submissions.kept`) under what it is made
+    of: the figures' state (`selectors.figures_state`: the return's version, which every change to
+    its figures, answers, explanations or status moves on; its template's grid and rules; the
+    other returns it reads), whether the reader may edit it and the marks of its open queries."""
     template_grid = selectors.grid_for_template(ret.template)
     others = selectors.other_returns(ret, template_grid)
     state = selectors.figures_state(ret, template_grid, others)
-    if state is None:
-        return _entry_grid(ret, can_edit=can_edit, marks=marks, grid=template_grid, others=others)
-    key = _grid_cache_key(state, can_edit, marks)
-    grid = cache.get(key)
-    if grid is None:
-        grid = _entry_grid(ret, can_edit=can_edit, marks=marks, grid=template_grid, others=others)
-        cache.set(key, grid, GRID_CACHE_SECONDS)
-    return grid
-
-
-def _grid_cache_key(state, can_edit, marks):
     marked = sorted(
         (line, column or "", mark["url"], mark["label"]) for (line, column), mark in marks.items()
     )
-    text = repr((GRID_CACHE_FORMAT, state, bool(can_edit), marked))
-    return "return-grid:" + hashlib.sha256(text.encode()).hexdigest()
+    return kept(
+        "return-grid",
+        state and (GRID_CACHE_FORMAT, state, bool(can_edit), marked),
+        lambda: _entry_grid(ret, can_edit=can_edit, marks=marks, grid=template_grid, others=others),
+    )
 
 
 def _entry_grid(
