@@ -16,40 +16,6 @@ def templates():
 
 
 @pytest.fixture
-def blmk(templates):
-    return factories.blmk()
-
-
-@pytest.fixture
-def beds(blmk):
-    return factories.bedfordshire(in_system=blmk)
-
-
-@pytest.fixture
-def luton(blmk):
-    return factories.luton(in_system=blmk)
-
-
-@pytest.fixture
-def beds_lead(beds):
-    return factories.planning_lead(
-        beds, username="bea", first_name="Bea", last_name="Lead", email="bea@beds.example"
-    )
-
-
-@pytest.fixture
-def luton_lead(luton):
-    return factories.planning_lead(luton, username="lou", email="lou@luton.example")
-
-
-@pytest.fixture
-def ics_lead(blmk):
-    return factories.ics_lead(
-        blmk, username="ian", first_name="Ian", last_name="Lead", email="ian@blmk.example"
-    )
-
-
-@pytest.fixture
 def submitted(blmk, beds, beds_lead):
     """Bedfordshire's draft activity return, submitted, in version 1 of BLMK's activity plan."""
     ret = factories.submitted_return(
