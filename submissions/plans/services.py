@@ -91,8 +91,8 @@ def _build(wanted, *, stage, user=None, started=None):
     (`SystemPlan.totals`, one SELECT ... GROUP BY over every new version). Readers keep seeing the
     previous versions until the transaction commits."""
     started = started or timezone.now()
+    results = {template.pk: {} for template in wanted}  # a template no one completes: none
     wanted = {template: sorted(ids) for template, ids in wanted.items() if ids}
-    results = {template.pk: {} for template in wanted}
     if not wanted:
         return results
     states = _plan_states(wanted, stage)

@@ -127,6 +127,20 @@ def test_building_a_whole_round_builds_each_template_once_and_again_changes_noth
     assert SystemPlan.objects.count() == len(first)
 
 
+def test_a_template_no_partner_completes_builds_no_plan_and_the_round_still_builds(blmk):
+    workforce = factories.template("workforce")
+    workforce.organisation_kinds = [Organisation.Kind.AMBULANCE]  # no ambulance trust in BLMK
+    workforce.save()
+    submitted(blmk.beds, "activity", {("gp_referrals", "fot"): "3,000"})
+
+    built = plan_services.build_round_plans(round_=blmk.activity.round, stage="draft")
+
+    assert built["workforce"] == {}
+    assert blmk.system.pk in built["activity"]
+    assert plan_services.build_plans(template=workforce, stage="draft") == {}
+    assert not SystemPlan.objects.filter(template=workforce).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_builds_of_overlapping_systems_at_once_neither_deadlock_nor_duplicate_a_version():
     if connection.vendor != "postgresql":
