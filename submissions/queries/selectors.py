@@ -50,8 +50,9 @@ def thread_of(query):
 def queries_of(ret):
     """Every query of a return, newest first, with where it points and who raised and resolved
     it: one query, whatever the number of cells (the grid's marks are made from it); none for a
-    return never submitted, which cannot have any."""
-    if ret.pk is None or ret.submitted_at is None:
+    return never submitted, which cannot have any, nor for one read knowing it has none
+    (`has_queries`, as `returns.selectors.return_for_reader` reads it)."""
+    if ret.pk is None or ret.submitted_at is None or not getattr(ret, "has_queries", True):
         return []
     rows = list(Query.objects.filter(ret=ret).select_related(*_NAMED))
     for query in rows:

@@ -68,8 +68,27 @@ def test_the_return_page_reads_its_queries_in_one_query(client, raise_query, bed
     with CaptureQueriesContext(connection) as captured:
         assert client.get(RETURN).status_code == 200
     sql = [q["sql"] for q in captured.captured_queries]
-    assert len([q for q in sql if 'FROM "submissions_query"' in q]) == 1
+    assert len(_reading_queries(sql)) == 1
     assert not [q for q in sql if 'FROM "submissions_querymessage"' in q]
+
+
+def _reading_queries(sql):
+    """The statements that read query rows (not the return's own `EXISTS` that asks for any)."""
+    return [q for q in sql if q.startswith('SELECT "submissions_query".')]
+
+
+def test_a_submitted_return_without_queries_costs_no_query_for_them(
+    client, submitted, beds_lead, raise_query
+):
+    client.force_login(beds_lead)
+    client.get(RETURN)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(RETURN).text
+    assert not _reading_queries([q["sql"] for q in captured.captured_queries])
+    assert 'data-testid="return-queries"' not in page
+    raise_query()  # the next view of the page lists it at once
+    page = client.get(RETURN).text
+    assert 'data-testid="return-queries"' in page and page.count('data-testid="query-mark"') == 1
 
 
 def test_a_return_never_submitted_costs_no_query_for_queries(client, beds, beds_lead):
@@ -79,7 +98,7 @@ def test_a_return_never_submitted_costs_no_query_for_queries(client, beds, beds_
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
         page = client.get(url)
-    assert not [q for q in captured.captured_queries if "submissions_query" in q["sql"]]
+    assert not _reading_queries([q["sql"] for q in captured.captured_queries])
     assert 'id="queries"' not in page.text  # nothing to list, and no one here may raise one
 
 
