@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce, NullIf, Round
 from django.http import Http404
@@ -15,6 +15,7 @@ from django.utils import timezone
 from planning.models import Membership, Organisation, Template
 from planning.selectors import memberships_for_round, round_get, system_for_reviewer
 from submissions.models import (
+    PlanApproval,
     PlanInput,
     PlanState,
     Return,
@@ -22,7 +23,7 @@ from submissions.models import (
     SystemPlan,
 )
 from submissions.returns.evaluation import TemplateGrid, other_template_codes
-from submissions.returns.selectors import grid_for_template, template_state
+from submissions.returns.selectors import grid_for_template, template_state, with_grid_fingerprint
 
 
 def plan_inputs(*, system, template, stage):
@@ -177,14 +178,17 @@ def inputs_now(plan, current=None):
     return [now[i["organisation_id"]] for i in plan.inputs if i["organisation_id"] in now]
 
 
-def approval_blockers(plan, current=None):
+def approval_blockers(plan, current=None, newest=None):
     """Why the plan version cannot be approved now (empty when it can): a newer version, inputs
     changed since it was built (a new version is on its way), or nothing in it. `current` is
-    `current_inputs(plan)` when the caller has it already."""
+    `current_inputs(plan)` and `newest` the newest version's number, when the caller has them."""
     blockers = []
-    newer = SystemPlan.objects.filter(
-        system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
-    ).exists()
+    if newest is not None:
+        newer = newest > plan.version
+    else:
+        newer = SystemPlan.objects.filter(
+            system=plan.system, template=plan.template, stage=plan.stage, version__gt=plan.version
+        ).exists()
     if newer:
         blockers.append("A newer version of this plan has been built: approve that one.")
     elif signature_of(current or current_inputs(plan)) != plan.signature:
@@ -309,21 +313,48 @@ def completeness(*, system, round_, stage):
     return templates, rows
 
 
-def plan_template(*, round_, code):
-    template = Template.objects.filter(round=round_, code=code).select_related("round").first()
+def plan_template(*, financial_year, code):
+    """A plan's template with its round and its grid's fingerprint (`grid_for_template`): one
+    query. 404 for a narrative template, or none (a round that does not exist says so)."""
+    template = (
+        with_grid_fingerprint(Template.objects.select_related("round"))
+        .filter(round__financial_year=financial_year, code=code)
+        .first()
+    )
+    if template is None:
+        round_get(financial_year=financial_year)
     if template is None or template.kind == Template.Kind.NARRATIVE:
         raise Http404("No such plan.")
     return template
 
 
 def plan_version(*, system, template, stage, version=None):
+    """The newest version (or `version`, else 404), with who approved and built it, whether it
+    has any approval, given or withdrawn (`has_approvals`), and the newest approved version's
+    number (`approved_version`, see `approved_of`): the plan page asks for neither when there is
+    none."""
     plans = SystemPlan.objects.filter(system=system, template=template, stage=stage)
+    approved = plans.filter(approved_at__isnull=False).order_by("-version").values("version")
+    plans = plans.select_related("approved_by", "built_by").annotate(
+        has_approvals=Exists(PlanApproval.objects.filter(plan=OuterRef("pk"))),
+        approved_version=Subquery(approved[:1]),
+    )
     if version is None:
-        return plans.select_related("approved_by", "built_by").order_by("-version").first()
-    plan = plans.select_related("approved_by", "built_by").filter(version=version).first()
+        return plans.order_by("-version").first()
+    plan = plans.filter(version=version).first()
     if plan is None:
         raise Http404("No such plan version.")
     return plan
+
+
+def approved_of(plan):
+    """The newest approved version of `plan`'s system, template and stage (as `approved_plan`),
+    read with `plan` (`plan_version`): no query when it is none or `plan` itself."""
+    if plan.approved_version is None:
+        return None
+    if plan.approved_version == plan.version:
+        return plan
+    return approved_plan(system=plan.system, template=plan.template, stage=plan.stage)
 
 
 def approved_plan(*, system, template, stage):
@@ -609,9 +640,10 @@ def requested_plan(*, system, template, stage, version_text):
 def plan_scope(*, user, code, year, template_code=None):
     """The system (404 unless the user may review it), the round and, when named, the template."""
     system = system_for_reviewer(user=user, code=code)
-    round_ = round_get(financial_year=year)
-    template = plan_template(round_=round_, code=template_code) if template_code else None
-    return system, round_, template
+    if template_code is None:
+        return system, round_get(financial_year=year), None
+    template = plan_template(financial_year=year, code=template_code)
+    return system, template.round, template
 
 
 def exported_plan(*, user, code, year, template, stage, version_text):

@@ -119,15 +119,16 @@ def plan_detail(request, code, year, template, stage):
         "can_build": can(request.user, "submissions.build_plan", SystemScope(system)),
     }
     if plan is not None:
-        context.update(_plan_context(request.user, plan))
+        context.update(_plan_context(request.user, plan, newest and newest["version"]))
     return render(request, "submissions/plan_detail.html", context)
 
 
-def _plan_context(user, plan):
+def _plan_context(user, plan, newest):
+    """What the page shows of a built version; `newest` is the newest version's number."""
     grid = selectors.grid_for_template(plan.template)
     others = selectors.other_plans(plan, grid)
     figures = functools.cache(lambda: selectors.figures(plan, grid, others))
-    approved = selectors.approved_plan(system=plan.system, template=plan.template, stage=plan.stage)
+    approved = selectors.approved_of(plan)
     changes = []
     if approved is not None and approved.version < plan.version:
         changes = selectors.differences(selectors.figures(approved, grid), figures())
@@ -135,8 +136,14 @@ def _plan_context(user, plan):
     current = selectors.current_inputs(plan)
     control = selectors.plan_control_total(plan)
     return {
-        "approval_blockers": selectors.approval_blockers(plan, current) if may_approve else [],
-        "approvals": plan.approvals.select_related("approved_by", "withdrawn_by"),
+        "approval_blockers": (
+            selectors.approval_blockers(plan, current, newest) if may_approve else []
+        ),
+        "approvals": (
+            plan.approvals.select_related("approved_by", "withdrawn_by")
+            if plan.has_approvals
+            else []
+        ),
         "can_withdraw_approval": can(user, "submissions.withdraw_plan_approval", plan),
         "provenance": presenters.provenance(plan, selectors.inputs_now(plan, current)),
         "figures_html": _figures_html(plan, grid, others, figures),

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from planning.models import Line, Template
+from planning.models import Line, System, Template
 from submissions.demo import seed_figures
 from submissions.plans import services as plan_services
 from submissions.returns.selectors import grid_for_template, with_grid_fingerprint
@@ -45,12 +45,13 @@ def test_the_return_page_reads_each_thing_once(client, beds_finance):
     client.force_login(lead)
     url = factories.return_url("06F", "qipp")
     sql = queries_of(client, url)
-    # The session, user and roles; the organisation, template and return; the finance template
-    # and return QIPP's measures read (their versions: the grid is kept, views._saved_grid); the
-    # deadline, the header's round and unread notifications. The round, permissions, people and
-    # grid fingerprints were read more than once before; the values, answers and explanations on
-    # every request before the grid was kept.
-    assert len(sql) <= 11
+    # The session, user and roles; the return with its organisation, template and submission (the
+    # people it names are the reader); the finance template and return QIPP's measures read (their
+    # versions: the grid is kept, views._saved_grid); the deadline, the header's round and unread
+    # notifications. The round, permissions, people and grid fingerprints were read more than once
+    # before; the values, answers and explanations on every request before the grid was kept; the
+    # organisation and template on their own, and the people joined, before 26 November.
+    assert len(sql) <= 9
     assert not [q for q in sql if '"submissions_value"' in q]
     assert not [q for q in sql if "auth_permission" in q]  # the header asks our rule only
     assert len([q for q in sql if '"planning_round"' in q and "JOIN" not in q]) <= 1
@@ -62,17 +63,29 @@ def test_the_return_page_reads_each_thing_once(client, beds_finance):
         assert client.get(url).status_code == 200
     # As above, and the values of the return and of the finance return; no answers (QIPP has no
     # narrative questions) and no explanations (no warnings).
-    assert len(fresh) <= 13
+    assert len(fresh) <= 11
 
 
 def test_a_submitted_return_names_its_people_without_a_query_each(client, beds_finance):
     _, lead = beds_finance
     client.force_login(lead)
     sql = queries_of(client, factories.return_url("06F", "finance"))
-    # As above, and the queries on its figures (it is submitted).
-    assert len(sql) <= 12
+    # As above; it is submitted, and has no queries on its figures: none read.
+    assert len(sql) <= 9
     assert len([q for q in sql if 'FROM "auth_user"' in q]) == 1
     assert not [q for q in sql if 'FROM "submissions_submission" WHERE' in q and "COUNT" not in q]
+
+
+def test_a_reviewer_sees_who_submitted_a_return_from_one_query_for_the_people(client, beds_finance):
+    beds, lead = beds_finance
+    lead.first_name, lead.last_name = "Bea", "Lead"
+    lead.save()
+    client.force_login(factories.ics_lead(System.objects.get(code="BLMK")))
+    sql = queries_of(client, factories.return_url("06F", "finance"))
+    people = [q for q in sql if 'FROM "auth_user"' in q]
+    assert len(people) == 2  # the reader, then everyone the page names, in one
+    page = client.get(factories.return_url("06F", "finance")).text
+    assert "by Bea Lead" in page.split('data-testid="current-submission"')[1].split("</dd>")[0]
 
 
 def test_the_administration_link_is_in_the_header_of_administrators_only(client, beds_finance):
@@ -113,3 +126,28 @@ def test_a_plan_page_checks_each_templates_grid_once(client):
     assert len(fingerprints) == len(set(fingerprints))
     assert not [q for q in sql if "auth_permission" in q]
     assert not [q for q in sql if 'FROM "planning_system" WHERE "planning_system"."id"' in q]
+
+
+def test_a_plan_page_reads_its_approvals_only_when_it_has_any(client):
+    templates = factories.templates()
+    system = factories.blmk()
+    beds = factories.bedfordshire(in_system=system)
+    factories.submitted_return(beds, "finance", seed_figures.finance_cells())
+    plan, _ = plan_services.build_system_plan(
+        system=system, template=templates["finance"], stage="draft"
+    )
+    lead = factories.ics_lead(system)
+    client.force_login(lead)
+    url = reverse("submissions:plan", args=["BLMK", 2019, "finance", "draft"])
+
+    sql = queries_of(client, url)
+    assert not [q for q in sql if q.startswith('SELECT "submissions_planapproval"')]
+    before = len(sql)
+
+    plan_services.plan_approve(user=lead, plan=plan, exceptions=[beds.pk], note="Due Friday")
+    sql = queries_of(client, url)
+    page = client.get(url).text
+    assert "Approved and frozen" in page and 'data-testid="approval-history"' in page
+    assert len([q for q in sql if q.startswith('SELECT "submissions_planapproval"')]) == 1
+    # The approvals, and nothing more: the approved version is this one, read already.
+    assert len(sql) == before + 1
