@@ -12,7 +12,9 @@ def roles_of(user):
         return []
     cached = getattr(user, "_planning_roles", None)
     if cached is None:
-        cached = list(Role.objects.filter(user=user).select_related("organisation", "system"))
+        cached = list(
+            Role.objects.filter(user=user).select_related("organisation", "system__region")
+        )
         user._planning_roles = cached
     return cached
 

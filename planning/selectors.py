@@ -67,7 +67,14 @@ def systems_reviewable_by(*, user):
 
 
 def system_for_reviewer(*, user, code):
-    """The system with this code if the user may open its ICS-lead pages, else 404."""
+    """The system with this code if the user may open its ICS-lead pages, else 404. An ICS lead's
+    own systems come with their roles (`roles_of`): no query."""
+    if not sees_every_system(user):
+        for role in roles_of(user):
+            system = role.system if role.kind == Role.Kind.ICS_LEAD else None
+            if system is not None and system.code.upper() == code.upper():
+                return system
+        raise Http404("No such system.")
     try:
         return systems_reviewable_by(user=user).get(code__iexact=code)
     except System.DoesNotExist:

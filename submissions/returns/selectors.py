@@ -62,8 +62,8 @@ def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
     two queries: its row with its organisation, its current submission, its template with its
     round and its grid's fingerprint (`grid_for_template`) and whether it has any query
     (`has_queries`, so that a page of a return with none needs no query for them); then the people
-    the page names (`_name_people`), unless they are all the reader. An unsaved one takes three. Every page of a return starts
-    here: each query saved here is saved on all of them."""
+    the page names (`_name_people`), unless they are all the reader. An unsaved one takes three.
+    Every page of a return starts here: each query saved here is saved on all of them."""
     if stage not in Return.Stage.values:
         raise Http404("No such return.")
     # Ordered by id: one row at most, and no join to order it by. The people are not joined:
@@ -487,6 +487,7 @@ def submission_deadline(*, ret):
             year,
         ],
     )
+    applies = list(applies)
     for milestone in applies:  # a raw query's own column is not converted: SQLite gives text
         if isinstance(milestone.extended_until, str):
             milestone.extended_until = parse_date(milestone.extended_until)

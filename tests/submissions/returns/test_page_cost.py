@@ -126,6 +126,7 @@ def test_a_plan_page_checks_each_templates_grid_once(client):
     assert len(fingerprints) == len(set(fingerprints))
     assert not [q for q in sql if "auth_permission" in q]
     assert not [q for q in sql if 'FROM "planning_system" WHERE "planning_system"."id"' in q]
+    assert not [q for q in sql if q.startswith('SELECT "planning_system"')]  # with the lead's roles
 
 
 def test_a_plan_page_reads_its_approvals_only_when_it_has_any(client):
