@@ -1,21 +1,26 @@
 """System plans: the share-weighted sum of the partners' submitted or accepted returns.
 
 `build_plans` builds the plans of one template and stage for many systems (`build_system_plan`
-for one) in one transaction and a fixed number of statements: the new versions, what each is made
-of (each partner's submission and share, one row per partner: the partners' weighted figures are
-read from their frozen submissions, never copied), and every version's totals in one grouped
-INSERT ... SELECT ... GROUP BY, so the work happens in the database whatever the number of
-systems, partners or lines. Readers keep seeing the previous versions until the new ones commit.
+for one; `build_round_plans` for every template of a round) in one transaction and a fixed number
+of statements: every new version's totals in one grouped SELECT ... GROUP BY, so the work happens
+in the database whatever the number of systems, partners or lines; then the new versions with
+their totals, and what each is made of (each partner's submission and share, one row per partner:
+the partners' weighted figures are read from their frozen submissions, never copied), each in one
+COPY on PostgreSQL. Readers keep seeing the previous versions until the new ones commit.
 The same inputs never make a new version.
 Builds are requested through `submissions.queue` after a submission, acceptance or return.
 The ICS lead approves a built version, or sends partners' returns back for amendment.
 """
 
+import io
+import json
+from contextlib import nullcontext
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -123,8 +128,7 @@ def _build(wanted, *, stage, user=None, started=None):
             results[template.pk][system_id] = (plan, True)
     if new:
         _totals(new)
-        SystemPlan.objects.bulk_create(new)
-        _insert_parts(new)
+        _write_versions(new)
     # A request that arrived after this build started (its submission may have come after what
     # the build read) keeps the plan stale, with the build it queued; decided in this UPDATE, so a
     # request written meanwhile is never overwritten. The next build is due PLAN_BUILD_DELAY_SECONDS
@@ -211,6 +215,10 @@ def _newest_versions(wanted, stage):
     return {(plan.template_id, plan.system_id): plan for plan in plans}
 
 
+# The fields of a `PlanInput` row as `_parts` makes it.
+PART_FIELDS = ("plan", "organisation", "submission", "share", "counted")
+
+
 def _parts(plan):
     """What a new version is made of, as `PlanInput` rows: (version, organisation, submission,
     share, counted) for each included partner; counted when its figures are added into the totals
@@ -227,6 +235,74 @@ def _parts(plan):
             )
 
 
+def _write_versions(plans):
+    """Write the new versions, then their `PlanInput` rows. On PostgreSQL with COPY: a round's
+    versions carry about 1.5 MB of inputs and totals, which PostgreSQL parses far faster as COPY
+    data than as one INSERT statement of 3,500 parameters (25 against 33 ms, and 8 against 19 ms
+    for the 1,700 `PlanInput` rows, at national scale). Elsewhere (SQLite) with `bulk_create` and
+    one INSERT."""
+    if connection.vendor != "postgresql":
+        SystemPlan.objects.bulk_create(plans)
+        _insert_parts(plans)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [SystemPlan._meta.db_table, len(plans)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    built_at = timezone.now()  # `auto_now_add`, as `bulk_create` would set it
+    for plan, pk in zip(plans, ids, strict=True):
+        plan.pk, plan.built_at = pk, built_at
+        plan._state.adding, plan._state.db = False, connection.alias  # saved, as bulk_create says
+    fields = SystemPlan._meta.concrete_fields
+    _copy(SystemPlan, fields, ([_db_value(f, plan) for f in fields] for plan in plans))
+    parts = [PlanInput._meta.get_field(name) for name in PART_FIELDS]
+    _copy(PlanInput, parts, (row for plan in plans for row in _parts(plan)))
+
+
+def _db_value(field, instance):
+    """A field's value as the database stores it (a JSON field's as its text)."""
+    value = field.get_prep_value(getattr(instance, field.attname))
+    if isinstance(field, models.JSONField) and value is not None:
+        return json.dumps(value, cls=field.encoder)
+    return value
+
+
+def _copy(model, fields, rows):
+    """COPY `rows` (values in the order of `fields`) into `model`'s table, in PostgreSQL's text
+    format. Run as Django runs a statement: through the connection's execute wrappers and, when
+    queries are logged, into the log, so that counting statements counts it."""
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    data = io.StringIO("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+
+    def copy(sql, params, many, context):
+        with connection.wrap_database_errors:
+            return context["cursor"].cursor.copy_expert(sql, data)
+
+    with connection.cursor() as cursor:
+        logged = cursor.debug_sql(sql) if connection.queries_logged else nullcontext()
+        with logged:
+            cursor._execute_with_wrappers(sql, None, False, executor=copy)
+
+
+# COPY's text format: a value's backslashes, tabs and line breaks escaped; \N is NULL.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str | int | Decimal):
+        return str(value).translate(_COPY_ESCAPES)
+    raise TypeError(f"No COPY text for {value!r}")
+
+
 def _insert_parts(plans):
     """The `PlanInput` rows of the new versions, in one statement (as `bulk_create` writes them,
     without making a model instance of each)."""
@@ -234,9 +310,9 @@ def _insert_parts(plans):
         rows = [row for plan in batch for row in _parts(plan)]
         if not rows:
             continue
+        columns = ", ".join(PlanInput._meta.get_field(name).column for name in PART_FIELDS)
         sql = (
-            f"INSERT INTO {PlanInput._meta.db_table} "  # noqa: S608 - the table is the model's
-            "(plan_id, organisation_id, submission_id, share, counted) VALUES "
+            f"INSERT INTO {PlanInput._meta.db_table} ({columns}) VALUES "  # noqa: S608 - the model's
             + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
         )
         with connection.cursor() as cursor:

@@ -178,3 +178,27 @@ def test_two_builds_of_overlapping_systems_at_once_neither_deadlock_nor_duplicat
         plan = plan_selectors.latest_plan(system=system, template=activity, stage="draft")
         assert plan.version == system.plans.count() == before[system.pk] + 1
         assert plan_selectors.plan_typed_values(plan)[("gp_referrals", "fot")] == floor(partners)
+
+
+def test_versions_written_by_copy_read_back_exactly_whatever_their_names_hold(blmk):
+    # COPY's text format gives backslashes, tabs and line breaks a meaning: names holding them,
+    # quotes and accents must come back as they went in, in the version's inputs.
+    name = 'St Mary\'s "Trust"\\ East\tand\nWest – Hôpital'
+    Organisation.objects.filter(pk=blmk.beds.pk).update(name=name)
+    submitted(blmk.beds, "activity", {("gp_referrals", "fot"): "1,234.5"})
+    with CaptureQueriesContext(connection) as captured:
+        plan, created = blmk.build()
+    assert created and plan.pk is not None
+    stored = SystemPlan.objects.get(pk=plan.pk)
+    assert stored.inputs == plan.inputs and stored.totals == plan.totals
+    assert next(i for i in stored.inputs if i["organisation_id"] == blmk.beds.pk)["name"] == name
+    assert stored.built_at == plan.built_at and stored.version == 1
+    assert plan_selectors.plan_typed_values(stored)[("gp_referrals", "fot")] == Decimal("1234.5")
+    assert PlanInput.objects.filter(plan=stored, organisation=blmk.beds).get().share == 1
+    # Counted as statements, as Django's own are (the versions, then what they are made of).
+    copies = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("COPY")]
+    assert len(copies) == 2
+    # The version built is a saved row: changing it updates it, never inserts another.
+    plan.approval_note = "checked"
+    plan.save(update_fields=["approval_note"])
+    assert SystemPlan.objects.filter(system=blmk.system).count() == 1
