@@ -64,8 +64,6 @@ def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
     (`has_queries`, so that a page of a return with none needs no query for them); then the people
     the page names (`_name_people`), unless they are all the reader. An unsaved one takes three.
     Every page of a return starts here: each query saved here is saved on all of them."""
-    if stage not in Return.Stage.values:
-        raise Http404("No such return.")
     # Ordered by id: one row at most, and no join to order it by. The people are not joined:
     # with them PostgreSQL takes longer to plan the query (1.7 ms) than to run both.
     ret = (
@@ -120,7 +118,7 @@ def _unsaved_return(financial_year, ods_code, template_code, stage):
     )
     if template is None:
         round_get(financial_year=financial_year)  # a round that does not exist says so
-    if organisation is None or template is None:
+    if organisation is None or template is None or stage not in Return.Stage.values:
         raise Http404("No such return.")
     return Return(organisation=organisation, template=template, stage=stage)
 
@@ -498,6 +496,8 @@ def submission_deadline(*, ret):
 # if any. In SQL, not the ORM, because every page of a return asks: the ORM took seven times as
 # long to write this query (1.5 ms) as PostgreSQL takes to answer it. A system's milestone counts
 # for the organisation's systems in the round's year (`planning.selectors.memberships_for_round`).
+# In the milestones' own order (national before local on the same day), so that of two deadlines
+# on the same day `_earliest` names the one it always named.
 _DEADLINE_CANDIDATES = f"""
 SELECT m.*, (
     SELECT e.until FROM {Extension._meta.db_table} e
@@ -511,6 +511,7 @@ WHERE m.round_id = %s AND m.kind = %s AND m.stage = %s AND m.level IN (%s, %s)
         WHERE s.organisation_id = %s AND s.first_year <= %s
             AND (s.last_year IS NULL OR s.last_year >= %s)
     ))
+ORDER BY m.date, m.system_id IS NOT NULL, m.system_id, m.title
 """  # noqa: S608 - table names from the models, values as parameters
 
 

@@ -114,3 +114,22 @@ def test_a_local_deadline_earlier_than_the_national_one_makes_a_submission_late(
         "BLMK draft plans"
         in client.get(factories.return_url(template_code="qipp")).content.decode()
     )
+
+
+def test_of_a_national_and_a_local_deadline_on_the_same_day_the_page_names_the_national_one(
+    client, round_2019, blmk, beds_lead
+):
+    day = datetime.date.today() + datetime.timedelta(days=10)
+    factories.milestone(
+        round_2019,
+        day,
+        "BLMK draft plans",
+        system=blmk,
+        kind="submission",
+        stage="draft",
+        level="organisation",
+    )
+    draft_deadline(round_2019, day)  # national, made second
+    client.force_login(beds_lead)
+    page = client.get(factories.return_url(template_code="qipp")).content.decode()
+    assert "(Draft plans)" in page and "BLMK draft plans" not in page
