@@ -47,10 +47,12 @@ class HeldVersion:
 
 
 def build_waiting_on_a_lock():
+    """Builds whose writing of their versions (a COPY, `plans.services._write_versions`) waits on
+    a lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE 'INSERT INTO \"submissions_systemplan\"%%'"
+            "AND query LIKE 'COPY \"submissions_systemplan\"%%'"
         )
         return cursor.fetchone()[0]
 
