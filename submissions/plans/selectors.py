@@ -683,8 +683,8 @@ def figures_state(plan, grid, others, previous=None, previous_others=None):
     totals and partners' submissions never change), its template's grid and rules, the newest
     plans of the other templates its measures read (`others`, `other_plans`), last round's
     approved plan it is compared with (`previous`, and the plans its measures read,
-    `previous_others`), the system's alignment threshold and the names its links are made of. None when a grid's state cannot be read (not PostgreSQL): then
-    nothing may be kept."""
+    `previous_others`), the system's alignment threshold and the names its links are made of.
+    None when a grid's state cannot be read (not PostgreSQL): then nothing may be kept."""
     parts = [template_state(plan.template), *_others_state(others)]
     if previous is not None:
         parts.append((previous.pk, template_state(previous.template)))

@@ -67,7 +67,7 @@ def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
     # Ordered by id: one row at most, and no join to order it by. The people are not joined:
     # with them PostgreSQL takes longer to plan the query (1.7 ms) than to run both.
     ret = (
-        _with_fingerprint(
+        with_grid_fingerprint(
             Return.objects.filter(
                 organisation__ods_code__iexact=ods_code,
                 template__round__financial_year=financial_year,
@@ -289,15 +289,10 @@ def _grid_fingerprint(template):
     return fingerprint
 
 
-def with_grid_fingerprint(templates):
-    """A Template queryset whose rows carry their grid's fingerprint (on PostgreSQL), so that
-    `grid_for_template` needs no query of its own to know that its cached grid is current."""
-    return _with_fingerprint(templates)
-
-
-def _with_fingerprint(queryset):
-    """`queryset` (of templates, or of rows joined to their template as `planning_template`)
-    annotated with the template's grid fingerprint, on PostgreSQL."""
+def with_grid_fingerprint(queryset):
+    """`queryset` (of templates, or of rows joined to their template as `planning_template`) with
+    the template's grid fingerprint on each row (on PostgreSQL), so that `grid_for_template` needs
+    no query of its own to know that its cached grid is current."""
     if connection.vendor != "postgresql":
         return queryset
     return queryset.annotate(**_FINGERPRINT_COLUMNS)
@@ -470,22 +465,23 @@ def submission_deadline(*, ret):
     that apply to its kind of template (a deadline for one kind, or for every kind). A system's
     earlier local deadline wins. One query, and one more for an extension."""
     year = ret.template.round.financial_year
-    applies = Milestone.objects.raw(
-        _DEADLINE_CANDIDATES,
-        [
-            ret.organisation_id,
-            ret.template.round_id,
-            Milestone.Kind.SUBMISSION,
-            ret.stage,
-            Milestone.Level.ORGANISATION,
-            Milestone.Level.BOTH,
-            ret.template.kind,
-            ret.organisation_id,
-            year,
-            year,
-        ],
+    applies = list(
+        Milestone.objects.raw(
+            _DEADLINE_CANDIDATES,
+            [
+                ret.organisation_id,
+                ret.template.round_id,
+                Milestone.Kind.SUBMISSION,
+                ret.stage,
+                Milestone.Level.ORGANISATION,
+                Milestone.Level.BOTH,
+                ret.template.kind,
+                ret.organisation_id,
+                year,
+                year,
+            ],
+        )
     )
-    applies = list(applies)
     for milestone in applies:  # a raw query's own column is not converted: SQLite gives text
         if isinstance(milestone.extended_until, str):
             milestone.extended_until = parse_date(milestone.extended_until)
