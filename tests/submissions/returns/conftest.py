@@ -1,5 +1,6 @@
-"""Shared setup for the returns tests: the 2019 templates, BLMK with Bedfordshire and Luton in it,
-Bedfordshire's planning lead and BLMK's ICS lead, and the templates' grids."""
+"""Shared setup for the returns tests: the 2019 templates (which `tests/submissions/conftest.py`'s
+BLMK, Luton and their people load), Bedfordshire in BLMK, Bedfordshire's planning lead and BLMK's
+ICS lead, and the templates' grids."""
 
 import pytest
 
@@ -26,18 +27,8 @@ def grids(templates):
 
 
 @pytest.fixture
-def blmk(templates):
-    return factories.blmk()
-
-
-@pytest.fixture
 def bedfordshire(blmk):
     return factories.bedfordshire(in_system=blmk)
-
-
-@pytest.fixture
-def luton(blmk):
-    return factories.luton(in_system=blmk)
 
 
 @pytest.fixture
