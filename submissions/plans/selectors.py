@@ -23,7 +23,7 @@ from submissions.models import (
     SystemPlan,
 )
 from submissions.returns.evaluation import TemplateGrid, other_template_codes
-from submissions.returns.selectors import grid_for_template, template_state, with_grid_fingerprint
+from submissions.returns.selectors import grid_for_template, template_state, with_grid_stamp
 
 
 def plan_inputs(*, system, template, stage):
@@ -314,10 +314,10 @@ def completeness(*, system, round_, stage):
 
 
 def plan_template(*, financial_year, code):
-    """A plan's template with its round and its grid's fingerprint (`grid_for_template`): one
+    """A plan's template with its round and its grid stamp (`grid_for_template`): one
     query. 404 for a narrative template, or none (a round that does not exist says so)."""
     template = (
-        with_grid_fingerprint(Template.objects.select_related("round"))
+        with_grid_stamp(Template.objects.select_related("round"))
         .filter(round__financial_year=financial_year, code=code)
         .first()
     )

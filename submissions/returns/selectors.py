@@ -60,14 +60,14 @@ def organisations_readable_by(*, user, financial_year):
 def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
     """The return (saved, or new and unsaved) if the user may read it, else 404. A saved return is
     two queries: its row with its organisation, its current submission, its template with its
-    round and its grid's fingerprint (`grid_for_template`) and whether it has any query
+    round and its grid stamp (`grid_for_template`) and whether it has any query
     (`has_queries`, so that a page of a return with none needs no query for them); then the people
     the page names (`_name_people`), unless they are all the reader. An unsaved one takes three.
     Every page of a return starts here: each query saved here is saved on all of them."""
     # Ordered by id: one row at most, and no join to order it by. The people are not joined:
     # with them PostgreSQL takes longer to plan the query (1.7 ms) than to run both.
     ret = (
-        with_grid_fingerprint(
+        with_grid_stamp(
             Return.objects.filter(
                 organisation__ods_code__iexact=ods_code,
                 template__round__financial_year=financial_year,
@@ -83,9 +83,8 @@ def return_for_reader(*, user, financial_year, ods_code, template_code, stage):
     if ret is None:
         ret = _unsaved_return(financial_year, ods_code, template_code, stage)
     else:
-        for name in _FINGERPRINT_PARTS:  # the template's own, read on the return's row
-            if hasattr(ret, name):
-                setattr(ret.template, name, getattr(ret, name))
+        if hasattr(ret, "grid_stamp"):  # the template's own, read on the return's row
+            ret.template.grid_stamp = ret.grid_stamp
     if not ret.template.completed_by(ret.organisation) or not can(
         user, "submissions.view_return", ret
     ):
@@ -112,7 +111,7 @@ def _unsaved_return(financial_year, ods_code, template_code, stage):
     """A return nobody has saved yet, of an organisation and template that exist, else 404."""
     organisation = Organisation.objects.filter(ods_code__iexact=ods_code).order_by("pk").first()
     template = (
-        with_grid_fingerprint(Template.objects.select_related("round"))
+        with_grid_stamp(Template.objects.select_related("round"))
         .filter(round__financial_year=financial_year, code=template_code)
         .first()
     )
@@ -179,57 +178,37 @@ def explanations(ret):
     return dict(Explanation.objects.filter(ret=ret).values_list("key", "text"))
 
 
-# Process-local: {template pk: (fingerprint, grid)}. Built grids (their formulas parsed) are kept
-# between requests; the fingerprint, read from the database on every call outside a request and
-# once per template in a request, changes whenever a row of the template's sections, columns or
-# lines changes, in any process, so a grid is never stale.
+# Process-local: {template pk: (stamp, grid)}. Built grids (their formulas parsed) are kept
+# between requests under the template's grid stamp: `planning_template.grid_stamp`, a UUID that
+# triggers replace whenever a row of the template's sections, columns or lines is inserted,
+# updated or deleted, in any process (planning/migrations/0006_template_grid_stamp.py). Read on
+# every call outside a request, once per template in a request, so a grid is never stale.
 _GRIDS = {}
 _GRIDS_KEPT = 500
-# The digests of a template's sections, columns and lines, each a subquery on the template's id
-# ({template}): asked alone (`_grid_fingerprint`) or as columns of a template query
-# (`with_grid_fingerprint`). Fixed SQL, nothing from outside.
-_FINGERPRINT_PARTS = {
-    "grid_fingerprint_sections": """SELECT md5(string_agg(s.id || ':' || s.xmin || s.ctid, ','
-   ORDER BY s.id)) FROM planning_section s WHERE s.template_id = {template}""",
-    "grid_fingerprint_columns": """SELECT md5(string_agg(c.id || ':' || c.xmin || c.ctid, ','
-   ORDER BY c.id)) FROM planning_column c JOIN planning_section s ON s.id = c.section_id
-   WHERE s.template_id = {template}""",
-    "grid_fingerprint_lines": """SELECT md5(string_agg(l.id || ':' || l.xmin || l.ctid, ','
-   ORDER BY l.id)) FROM planning_line l WHERE l.template_id = {template}""",
-}
-_GRID_FINGERPRINT = "SELECT " + ", ".join(
-    f"({part.format(template='%s')})" for part in _FINGERPRINT_PARTS.values()
-)
-_FINGERPRINT_COLUMNS = {
-    name: RawSQL(f"({part.format(template='planning_template.id')})", ())  # noqa: S611
-    for name, part in _FINGERPRINT_PARTS.items()
-}
-# A row's version (xmin, ctid) as text; fixed SQL, nothing from outside.
-_ROW_VERSION = {
-    table: RawSQL(f"{table}.xmin::text || {table}.ctid::text", ())  # noqa: S611, S608
-    for table in ("planning_line", "planning_column", "planning_section")
-}
-_SECTION_ROW_VERSION = {"section_row_version": _ROW_VERSION["planning_section"]}
+# The stamp as a column of a template query, or of rows joined to their template (fixed SQL).
+_STAMP_COLUMN = {"grid_stamp": RawSQL("planning_template.grid_stamp", ())}
+# The stamp of the template whose rows a query reads, read by that same query: its snapshot.
+_STAMP_OF = "(SELECT t.grid_stamp FROM planning_template t WHERE t.id = %s)"
 
 
 def grid_for_template(template):
     """The template's shape, for `evaluation`: its sections, columns and lines. Built in two
     queries the first time, then while the template's rows are unchanged one query per request
-    (none for a template read `with_grid_fingerprint`)."""
+    (none for a template read `with_grid_stamp`)."""
     caching = connection.vendor == "postgresql" and template.pk is not None
     kept = _GRIDS.get(template.pk) if caching else None
-    if kept is not None and _grid_fingerprint(template) == kept[0]:
+    if kept is not None and _grid_stamp(template) == kept[0]:
         return replace(kept[1], template=template)  # the caller's template row: its rules
-    lines = _with_row_versions(
+    lines = _with_stamp(
         Line.objects.filter(template=template).select_related("section").order_by("order"),
-        "planning_line",
+        template,
         caching,
     )
-    columns = _with_row_versions(
+    columns = _with_stamp(
         Column.objects.filter(section__template=template)
         .select_related("section")
         .order_by("order"),
-        "planning_column",
+        template,
         caching,
     )
     # Every section has lines (a grid section may also have columns): no third query for them.
@@ -237,65 +216,48 @@ def grid_for_template(template):
     grid = TemplateGrid.build(
         template, sorted(sections.values(), key=lambda s: (s.order, s.pk)), columns, lines
     )
-    if caching:
+    # Kept only when both queries saw the same stamp: no change to the grid committed between.
+    stamps = {row.grid_stamp for row in [*lines, *columns]} if caching else set()
+    if len(stamps) == 1:
         if len(_GRIDS) >= _GRIDS_KEPT:
             _GRIDS.clear()
-        section_versions = {row.section_id: row.section_row_version for row in [*lines, *columns]}
-        _GRIDS[template.pk] = (
-            (
-                _digest(section_versions.items()),
-                _digest((row.pk, row.row_version) for row in columns),
-                _digest((row.pk, row.row_version) for row in lines),
-            ),
-            grid,
-        )
+        _GRIDS[template.pk] = (stamps.pop(), grid)
     return grid
 
 
-def _with_row_versions(queryset, table, caching):
-    """The rows of `queryset`, each with its and its section's row version when caching."""
+def _with_stamp(queryset, template, caching):
+    """The rows of `queryset`, each with its template's grid stamp as it saw it when caching."""
     if not caching:
         return list(queryset)
-    return list(queryset.annotate(row_version=_ROW_VERSION[table], **_SECTION_ROW_VERSION))
+    return list(queryset.annotate(grid_stamp=RawSQL(_STAMP_OF, (template.pk,))))  # noqa: S611
 
 
-def _digest(versions):
-    """What `_GRID_FINGERPRINT` reads for rows of these (pk, row version) pairs (None for none,
-    as the md5 of no rows is NULL)."""
-    versions = sorted(versions)
-    if not versions:
-        return None
-    text = ",".join(f"{pk}:{version}" for pk, version in versions)
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-
-
-def _grid_fingerprint(template):
-    """A digest of the exact row versions of the template's sections, columns and lines
-    (PostgreSQL). A row's (xmin, ctid) changes with every insert and update, even twice in one
-    transaction, and a deleted row drops out, so a new template version, or a label edited without
-    one, is seen at once. Read with the template's row when it was read `with_grid_fingerprint`,
-    and at most once per template in a request (templates change only by the loader, a
-    management command, never during a request)."""
-    if all(hasattr(template, name) for name in _FINGERPRINT_PARTS):
-        return tuple(getattr(template, name) for name in _FINGERPRINT_PARTS)
-    seen = getattr(_request, "fingerprints", None)
+def _grid_stamp(template):
+    """The template's grid stamp (PostgreSQL): a new one with every insert, update or delete of a
+    row of its sections, columns or lines, even twice in one transaction, so a new template
+    version, or a label edited without one, is seen at once. Read with the template's row when it
+    was read `with_grid_stamp`, and at most once per template in a request (templates change
+    only by the loader, a management command, never during a request)."""
+    if hasattr(template, "grid_stamp"):
+        return template.grid_stamp
+    seen = getattr(_request, "stamps", None)
     if seen is not None and template.pk in seen:
         return seen[template.pk]
     with connection.cursor() as cursor:
-        cursor.execute(_GRID_FINGERPRINT, [template.pk] * 3)
-        fingerprint = cursor.fetchone()
+        cursor.execute(f"SELECT {_STAMP_OF}", [template.pk])  # noqa: S608 - fixed SQL
+        stamp = cursor.fetchone()[0]
     if seen is not None:
-        seen[template.pk] = fingerprint
-    return fingerprint
+        seen[template.pk] = stamp
+    return stamp
 
 
-def with_grid_fingerprint(queryset):
+def with_grid_stamp(queryset):
     """`queryset` (of templates, or of rows joined to their template as `planning_template`) with
-    the template's grid fingerprint on each row (on PostgreSQL), so that `grid_for_template` needs
-    no query of its own to know that its cached grid is current."""
+    the template's grid stamp on each row (on PostgreSQL), so that `grid_for_template` needs no
+    query of its own to know that its cached grid is current."""
     if connection.vendor != "postgresql":
         return queryset
-    return queryset.annotate(**_FINGERPRINT_COLUMNS)
+    return queryset.annotate(**_STAMP_COLUMN)
 
 
 # Fingerprints already read in the current request, by template id; None outside a request, so
@@ -304,13 +266,13 @@ _request = threading.local()
 
 
 @receiver(request_started)
-def _remember_fingerprints(**kwargs):
-    _request.fingerprints = {}
+def _remember_stamps(**kwargs):
+    _request.stamps = {}
 
 
 @receiver(request_finished)
-def _forget_fingerprints(**kwargs):
-    _request.fingerprints = None
+def _forget_stamps(**kwargs):
+    _request.stamps = None
 
 
 def evaluation_of(ret, *, grid=None, typed=None, others=None):
@@ -363,8 +325,8 @@ class OtherTemplates:
 @dataclass
 class OtherReturns:
     """The other templates a grid refers to and the returns of them its figures come from (of the
-    same organisation, round and stage), each return with its template read with its grid's
-    fingerprint: what `other_templates` computes from, and what a cached page of the return
+    same organisation, round and stage), each return with its template read with its grid
+    stamp: what `other_templates` computes from, and what a cached page of the return
     depends on besides the return itself."""
 
     templates: dict = field(default_factory=dict)  # template code -> Template
@@ -380,7 +342,7 @@ def other_returns(ret, grid):
     round_id = ret.template.round_id
     templates = {
         t.code: t
-        for t in with_grid_fingerprint(Template.objects.all()).filter(
+        for t in with_grid_stamp(Template.objects.all()).filter(
             round_id=round_id, code__in=sorted(codes)
         )
     }
@@ -396,7 +358,7 @@ def other_returns(ret, grid):
     by_id = {t.pk: t for t in templates.values()}
     for other in returns:
         if other.template_id in by_id:
-            other.template = by_id[other.template_id]  # read above, with its grid's fingerprint
+            other.template = by_id[other.template_id]  # read above, with its grid stamp
     return OtherReturns(templates=templates, returns=returns)
 
 
@@ -426,7 +388,7 @@ def figures_state(ret, grid, others):
     any of them may: the return's saved version (every save, submission and decision makes a new
     one; `updated_at` keeps a reused id apart), its template's state (`template_state`) and the
     same for each other return it reads (`others`, `other_returns`). None when a grid's
-    fingerprint cannot be read (not PostgreSQL): then nothing may be kept."""
+    stamp cannot be read (not PostgreSQL): then nothing may be kept."""
     if connection.vendor != "postgresql" or ret.template.pk is None:
         return None
     parts = [_saved_state(ret, grid.template)]
@@ -438,11 +400,11 @@ def figures_state(ret, grid, others):
 
 def template_state(template):
     """What a template's grid and rules are made of, as a hashable tuple that changes whenever
-    they may: its id and version, its grid's fingerprint (`_grid_fingerprint`; None when it
-    cannot be read, not on PostgreSQL) and a digest of its rules (the template row's own)."""
+    they may: its id and version, its grid stamp (`_grid_stamp`; None when it cannot be read,
+    not on PostgreSQL) and a digest of its rules (the template row's own)."""
     readable = connection.vendor == "postgresql" and template.pk is not None
-    fingerprint = _grid_fingerprint(template) if readable else None
-    return (template.pk, template.version, fingerprint, _rules_digest(template))
+    stamp = _grid_stamp(template) if readable else None
+    return (template.pk, template.version, stamp, _rules_digest(template))
 
 
 def _saved_state(ret, template):

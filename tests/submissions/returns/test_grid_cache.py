@@ -6,15 +6,16 @@ import shutil
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from planning.models import Line, Template
+from planning.models import Column, Line, Section, Template
 from planning.template_loader import DATA_DIR, load_file
 from submissions.demo import seed_figures
 from submissions.plans import services as plan_services
 from submissions.returns.evaluation import TemplateGrid
-from submissions.returns.selectors import grid_for_template
+from submissions.returns.selectors import grid_for_template, with_grid_stamp
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,57 @@ def test_a_line_edited_twice_in_one_transaction_is_shown_at_once_each_time():
         assert grid_for_template(template).lines_by_code()["acute"].label == label
 
 
+def test_a_column_or_section_edited_or_a_line_deleted_outside_the_loader_is_shown_at_once():
+    # Any statement on the grid's rows renews the template's stamp, not only the loader's.
+    factories.templates()
+    template = finance()
+    grid = grid_for_template(template)
+    section = grid.sections[0].section
+    column = grid.sections[0].columns[0]
+
+    Column.objects.filter(pk=column.pk).update(label="Plan for the year")
+    assert grid_for_template(template).sections[0].columns[0].label == "Plan for the year"
+    Section.objects.filter(pk=section.pk).update(title="Spending")
+    assert grid_for_template(template).sections[0].section.title == "Spending"
+    Line.objects.filter(template=template, code="acute").delete()
+    assert "acute" not in line_codes(grid_for_template(template))
+
+
+def test_saving_a_template_read_before_its_grid_changed_does_not_bring_the_old_grid_back():
+    # The stamp is not a field of the model: a save of a row read earlier cannot write it back.
+    factories.templates()
+    read_before = with_grid_stamp(Template.objects.filter(round__financial_year=2019)).get(
+        code="finance"
+    )
+    grid_for_template(read_before)  # built and kept under the stamp it was read with
+    Line.objects.filter(template=read_before, code="acute").update(label="Acute hospital care")
+
+    read_before.name = "Finance plan"
+    read_before.save()
+
+    assert grid_for_template(finance()).lines_by_code()["acute"].label == "Acute hospital care"
+
+
+def test_a_grid_read_while_it_changed_is_not_kept(builds, monkeypatch):
+    # The lines and the columns are two queries: a change committed between them (here made
+    # between them) leaves them with different stamps, and the grid so built is not kept.
+    factories.templates()
+    template = finance()
+    annotate = QuerySet.annotate
+
+    def change_after_the_lines(queryset, *args, **kwargs):
+        if queryset.model is Column:
+            Line.objects.filter(template=template, code="acute").update(label="Acute care")
+        return annotate(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "annotate", change_after_the_lines)
+    grid_for_template(template)
+    monkeypatch.setattr(QuerySet, "annotate", annotate)
+
+    assert grid_for_template(template).lines_by_code()["acute"].label == "Acute care"
+    assert builds == ["finance", "finance"]
+
+
 def test_a_second_request_for_a_return_page_does_not_rebuild_the_grid(client, builds):
     factories.templates()
     beds = factories.bedfordshire(in_system=factories.blmk())
@@ -147,7 +199,7 @@ def test_the_return_pages_queries_do_not_grow_with_the_cells_filled(
         response = client.get(url)
     assert response.status_code == 200
     # 21 while every request built the grid in three queries, 19 while it read the round, the
-    # user's permissions and the grid's fingerprint on their own; one more since the header counts
+    # user's permissions and the grid stamp on their own; one more since the header counts
     # unread notifications.
     assert len(one_cell) <= 14
 

@@ -1,6 +1,6 @@
 """The data entry and system plan pages cost a small, fixed number of queries: nothing read twice
 in a request (the open round, the user's permissions, the people the page names, a template's
-grid fingerprint), whatever the number of cells; and a return's grid, once made, is not made
+grid stamp), whatever the number of cells; and a return's grid, once made, is not made
 again until something it shows changes (tests/submissions/returns/test_page_cache.py)."""
 
 import pytest
@@ -12,12 +12,12 @@ from django.urls import reverse
 from planning.models import Line, System, Template
 from submissions.demo import seed_figures
 from submissions.plans import services as plan_services
-from submissions.returns.selectors import grid_for_template, with_grid_fingerprint
+from submissions.returns.selectors import grid_for_template, with_grid_stamp
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-FINGERPRINT = "md5(string_agg"
+STAMP = "grid_stamp"
 
 
 def queries_of(client, url):
@@ -48,7 +48,7 @@ def test_the_return_page_reads_each_thing_once(client, beds_finance):
     # The session, user and roles; the return with its organisation, template and submission (the
     # people it names are the reader); the finance template and return QIPP's measures read (their
     # versions: the grid is kept, views._saved_grid); the deadline, the header's round and unread
-    # notifications. The round, permissions, people and grid fingerprints were read more than once
+    # notifications. The round, permissions, people and grid stamps were read more than once
     # before; the values, answers and explanations on every request before the grid was kept; the
     # organisation and template on their own, and the people joined, before 26 November.
     assert len(sql) <= 9
@@ -96,9 +96,9 @@ def test_the_administration_link_is_in_the_header_of_administrators_only(client,
     assert "Administration" in client.get(factories.return_url("06F", "finance")).text
 
 
-def test_a_template_read_with_its_fingerprint_needs_no_query_for_its_grid():
+def test_a_template_read_with_its_grid_stamp_needs_no_query_for_its_grid():
     factories.templates()
-    query = with_grid_fingerprint(Template.objects.filter(round__financial_year=2019))
+    query = with_grid_stamp(Template.objects.filter(round__financial_year=2019))
     grid_for_template(query.get(code="finance"))  # built and kept
     template = query.get(code="finance")
     with CaptureQueriesContext(connection) as queries:
@@ -122,8 +122,8 @@ def test_a_plan_page_checks_each_templates_grid_once(client):
 
     sql = queries_of(client, url)
 
-    fingerprints = [q for q in sql if FINGERPRINT in q]
-    assert len(fingerprints) == len(set(fingerprints))
+    stamps = [q for q in sql if STAMP in q]
+    assert len(stamps) == len(set(stamps))
     assert not [q for q in sql if "auth_permission" in q]
     assert not [q for q in sql if 'FROM "planning_system" WHERE "planning_system"."id"' in q]
     assert not [q for q in sql if q.startswith('SELECT "planning_system"')]  # with the lead's roles
