@@ -1,22 +1,60 @@
 """Who may see or change what in planning, declared once as predicates for views and templates."""
 
+import functools
+
 import rules
+from django.db import connection
 from django.db.models import Q
 
-from .models import Membership, Role
+from .models import Membership, Organisation, Region, Role, System
+from .rows import Columns
 
 
 def roles_of(user):
-    """The user's roles with their organisation and system, loaded once per request-scoped user."""
+    """The user's roles with their organisation and system (and its region), loaded once per
+    request-scoped user: every signed-in page asks."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_planning_roles", None)
     if cached is None:
-        cached = list(
-            Role.objects.filter(user=user).select_related("organisation", "system__region")
-        )
+        cached = _read_roles(user.pk)
         user._planning_roles = cached
     return cached
+
+
+@functools.cache
+def _roles_sql():
+    """The roles query and its parts: what `Role.objects.filter(user=...).select_related(
+    "organisation", "system__region")` asks, written out (`planning.rows`: 0.1 ms, not 0.7)."""
+    parts = (Columns(Role, "r"), Columns(Organisation, "o"), Columns(System, "s"))
+    region = Columns(Region, "g")
+    sql = (
+        f"SELECT {', '.join(part.sql for part in (*parts, region))} "  # noqa: S608 - fixed SQL
+        f"FROM {Role._meta.db_table} r "
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = r.organisation_id "
+        f"LEFT JOIN {System._meta.db_table} s ON s.id = r.system_id "
+        f"LEFT JOIN {Region._meta.db_table} g ON g.id = s.region_id "
+        "WHERE r.user_id = %s ORDER BY r.kind, r.id"
+    )
+    return sql, (*parts, region)
+
+
+def _read_roles(user_id):
+    sql, (role_columns, organisation_columns, system_columns, region_columns) = _roles_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        rows = cursor.fetchall()
+    roles = []
+    for row in rows:
+        role = role_columns.read(row)
+        start = len(role_columns)
+        role.organisation = organisation_columns.read(row, start)
+        start += len(organisation_columns)
+        role.system = system_columns.read(row, start)
+        if role.system is not None:
+            role.system.region = region_columns.read(row, start + len(system_columns))
+        roles.append(role)
+    return roles
 
 
 def _holds(user, kind):
