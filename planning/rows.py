@@ -1,42 +1,56 @@
 """Model instances read by hand-written SQL, for the few queries every page asks (who is signed in
-and their roles; the return a page is about) where Django building and compiling the query costs
-more than the database answering it: about 0.5-1.5 ms of Python against 0.1-0.6 ms of PostgreSQL.
+and their roles; the return or plan a page is about) where Django building and compiling the query
+costs more than the database answering it: about 0.5-1.5 ms of Python against 0.1-0.6 ms of
+PostgreSQL.
 
-The SQL names each model's columns with `Columns(model, alias).sql`, and `Columns.read` makes the
-instance the ORM would have made from its part of a row: every concrete field, each value through
-the database's and the field's own converters (a date or a decimal on SQLite, a JSON field), by
-`Model.from_db`. The columns come from the model, so a new field is read without a change here."""
+The SQL names each model's columns with `Columns(model, alias).sql`, and `fetch` makes of each row
+what the ORM would have made: for each `Columns`, the instance (every concrete field, or those
+named in `only`, each value through the database's and the field's own converters: a date or a
+decimal on SQLite, a JSON field; made by `Model.from_db`), or with `values=True` the converted
+values alone. The columns come from the model, so a new field is read without a change here."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 class Columns:
-    """The concrete fields of `model`, selected from the table (or alias) `alias`."""
+    """The concrete fields of `model` (or only those named by attname, in that order), selected
+    from the table alias `alias`."""
 
-    def __init__(self, model, alias):
+    def __init__(self, model, alias, only=None):
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        if only is None:
+            self.fields = list(model._meta.concrete_fields)
+        else:
+            by_attname = {field.attname: field for field in model._meta.concrete_fields}
+            self.fields = [by_attname[name] for name in only]
         self.names = [field.attname for field in self.fields]
         self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
-        self._pk = self.names.index(model._meta.pk.attname)
+        pk = model._meta.pk.attname
+        self._pk = self.names.index(pk) if pk in self.names else None
         self._alias = alias
         self._converters = {}
 
     def __len__(self):
         return len(self.fields)
 
-    def read(self, row, start=0):
-        """The instance made of `row[start:start + len(self)]`; None when its primary key is NULL
-        (the empty side of a LEFT JOIN)."""
+    def values(self, row, start=0, db=None):
+        """The values of `row[start:start + len(self)]`, converted as the ORM converts them."""
+        db = db or connections[DEFAULT_DB_ALIAS]
         values = list(row[start : start + len(self.fields)])
-        if values[self._pk] is None:
-            return None
-        for i, (converters, expression) in self._converters_of(connection).items():
+        for i, (converters, expression) in self._converters_of(db).items():
             value = values[i]
             for converter in converters:
-                value = converter(value, expression, connection)
+                value = converter(value, expression, db)
             values[i] = value
-        return self.model.from_db(connection.alias, self.names, values)
+        return values
+
+    def read(self, row, start=0, db=None):
+        """The instance made of `row[start:start + len(self)]`; None when its primary key is NULL
+        (the empty side of a LEFT JOIN). With `only`, name the fields in the model's order."""
+        if self._pk is not None and row[start + self._pk] is None:
+            return None
+        db = db or connections[DEFAULT_DB_ALIAS]
+        return self.model.from_db(db.alias, self.names, self.values(row, start, db))
 
     def _converters_of(self, db):
         """{position: (converters, column)}, as the ORM's compiler applies them (per backend)."""
@@ -49,3 +63,25 @@ class Columns:
                     found[i] = (converters, column)
             self._converters[db.vendor] = found
         return self._converters[db.vendor]
+
+
+def fetch(sql, params, *parts, values=False):
+    """Each row of `sql` as a list: for each of `parts` (the `Columns` it selects first, in
+    order) its instance, or with `values` its values, in its order; then any further columns
+    as they come."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of `connection` looks it up again
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = []
+    for row in rows:
+        items, start = [], 0
+        for part in parts:
+            if values:
+                items.extend(part.values(row, start, db))
+            else:
+                items.append(part.read(row, start, db))
+            start += len(part)
+        items.extend(row[start:])
+        result.append(items)
+    return result

@@ -3,11 +3,10 @@
 import functools
 
 import rules
-from django.db import connection
 from django.db.models import Q
 
 from .models import Membership, Organisation, Region, Role, System
-from .rows import Columns
+from .rows import Columns, fetch
 
 
 def roles_of(user):
@@ -24,35 +23,32 @@ def roles_of(user):
 
 @functools.cache
 def _roles_sql():
-    """The roles query and its parts: what `Role.objects.filter(user=...).select_related(
-    "organisation", "system__region")` asks, written out (`planning.rows`: 0.1 ms, not 0.7)."""
-    parts = (Columns(Role, "r"), Columns(Organisation, "o"), Columns(System, "s"))
-    region = Columns(Region, "g")
+    """What `Role.objects.filter(user=...).select_related("organisation", "system__region")`
+    asks, written out (`planning.rows`: 0.25 ms, not 0.8)."""
+    parts = (
+        Columns(Role, "r"),
+        Columns(Organisation, "o"),
+        Columns(System, "s"),
+        Columns(Region, "g"),
+    )
     sql = (
-        f"SELECT {', '.join(part.sql for part in (*parts, region))} "  # noqa: S608 - fixed SQL
+        f"SELECT {', '.join(part.sql for part in parts)} "  # noqa: S608 - fixed SQL
         f"FROM {Role._meta.db_table} r "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = r.organisation_id "
         f"LEFT JOIN {System._meta.db_table} s ON s.id = r.system_id "
         f"LEFT JOIN {Region._meta.db_table} g ON g.id = s.region_id "
         "WHERE r.user_id = %s ORDER BY r.kind, r.id"
     )
-    return sql, (*parts, region)
+    return sql, parts
 
 
 def _read_roles(user_id):
-    sql, (role_columns, organisation_columns, system_columns, region_columns) = _roles_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        rows = cursor.fetchall()
+    sql, parts = _roles_sql()
     roles = []
-    for row in rows:
-        role = role_columns.read(row)
-        start = len(role_columns)
-        role.organisation = organisation_columns.read(row, start)
-        start += len(organisation_columns)
-        role.system = system_columns.read(row, start)
-        if role.system is not None:
-            role.system.region = region_columns.read(row, start + len(system_columns))
+    for role, organisation, system, region in fetch(sql, [user_id], *parts):
+        role.organisation, role.system = organisation, system
+        if system is not None:
+            system.region = region
         roles.append(role)
     return roles
 

@@ -1,12 +1,14 @@
 """Reads for planning: partners, rounds, the timetable and its deadline extensions, always scoped
 to the person asking."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.http import Http404
 
 from .models import Extension, Membership, Milestone, Organisation, Role, Round, System
+from .rows import Columns, fetch
 from .rules import is_administrator, is_analyst, led_system_ids, organisation_ids, roles_of
 
 
@@ -24,7 +26,7 @@ def round_get(*, financial_year):
 def round_current(*, today):
     """The open round whose planning is under way: the earliest open round not yet finished, else
     the last open round, else the latest round. One query: there is a round a year."""
-    rounds = list(Round.objects.order_by("financial_year"))
+    rounds = _rounds()
     open_rounds = [round_ for round_ in rounds if round_.is_open]
     for round_ in open_rounds:
         if round_.ends_on >= today:
@@ -32,10 +34,30 @@ def round_current(*, today):
     return (open_rounds or rounds or [None])[-1]
 
 
+def _rounds():
+    """Every round, oldest first, in a written-out query (`planning.rows`): the header of every
+    page asks for the current round."""
+    sql, parts = _rounds_sql()
+    return [round_ for (round_,) in fetch(sql, [], *parts)]
+
+
+@functools.cache
+def _rounds_sql():
+    parts = (Columns(Round, "r"),)
+    sql = f"SELECT {parts[0].sql} FROM {Round._meta.db_table} r ORDER BY r.financial_year"  # noqa: S608
+    return sql, parts
+
+
 def memberships_for_round(*, financial_year):
     return Membership.objects.filter(first_year__lte=financial_year).filter(
         Q(last_year__isnull=True) | Q(last_year__gte=financial_year)
     )
+
+
+def membership_in_round_sql(alias):
+    """`memberships_for_round`'s condition for written-out SQL, on the membership table's alias
+    `alias`: two parameters, the financial year twice."""
+    return f"{alias}.first_year <= %s AND ({alias}.last_year IS NULL OR {alias}.last_year >= %s)"
 
 
 def led_organisation_ids(user, financial_year):

@@ -1,29 +1,42 @@
 """Reads for system plans: completeness, plan versions and their figures, contributions, the
 control total and alignment, and the inputs a build reads."""
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce, NullIf, Round
 from django.http import Http404
 from django.utils import timezone
 
 from planning.models import Membership, Organisation, Template
-from planning.selectors import memberships_for_round, round_get, system_for_reviewer
+from planning.rows import Columns, fetch
+from planning.selectors import (
+    membership_in_round_sql,
+    memberships_for_round,
+    round_get,
+    system_for_reviewer,
+)
 from submissions.models import (
     PlanApproval,
     PlanInput,
     PlanState,
     Return,
+    Submission,
     SubmissionValue,
     SystemPlan,
 )
 from submissions.returns.evaluation import TemplateGrid, other_template_codes
-from submissions.returns.selectors import grid_for_template, template_state, with_grid_stamp
+from submissions.returns.selectors import (
+    grid_for_template,
+    template_of,
+    template_state,
+)
 
 
 def plan_inputs(*, system, template, stage):
@@ -56,59 +69,96 @@ def systems_expecting(templates):
 def inputs_by_plan(*, wanted, stage):
     """{(template id, system id): the plan's inputs (as `plan_inputs`)} for `wanted`, {template:
     [system ids]} of templates of one round, where the system has members completing the
-    template: two queries whatever the number of templates and systems."""
-    # Plain rows, not models: a build of every plan of a round reads thousands of them.
+    template: one query whatever the number of templates and systems, each membership with its
+    returns of those templates and their current submissions."""
     if not wanted:
         return {}
     year = next(iter(wanted)).round.financial_year
-    kinds = {kind for template in wanted for kind in template.organisation_kinds}
-    memberships = list(
-        memberships_for_round(financial_year=year)
-        .filter(
-            system_id__in={pk for ids in wanted.values() for pk in ids},
-            organisation__kind__in=kinds,
-        )
-        .order_by("organisation__name", "organisation_id")
-        .values_list(
-            "system_id",
-            "organisation_id",
-            "organisation__ods_code",
-            "organisation__name",
-            "organisation__kind",
-            "role",
-            "share",
-        )
+    kinds = sorted({kind for template in wanted for kind in template.organisation_kinds})
+    systems = sorted({pk for ids in wanted.values() for pk in ids})
+    templates = sorted(template.pk for template in wanted)
+    parts, sql = _inputs_sql()
+    sql = sql.format(
+        templates=_placeholders(templates),
+        systems=_placeholders(systems),
+        kinds=_placeholders(kinds),
+        in_round=membership_in_round_sql("m"),
     )
-    returns = {
-        (row["template_id"], row["organisation_id"]): row
-        for row in Return.objects.filter(
-            template__in=list(wanted),
-            stage=stage,
-            organisation_id__in={m[1] for m in memberships},
-        ).values(
-            "pk",
-            "template_id",
-            "organisation_id",
-            "status",
-            "submission_id",
-            "submission__number",
-            "submission__return_version",
-            "submission__submitted_at",
-            "submission__content_hash",
-            "submission__is_late",
-            "submission__accepted_at",
-        )
-    }
+    params = [stage, *templates, *systems, *kinds, year, year]
+    returns, memberships = {}, {}
+    # Plain values, not models: a build of every plan of a round reads thousands of rows.
+    for row in fetch(sql, params, *parts, values=True):
+        system_id, organisation_id, role, share, ods_code, name, kind, ret_id, template_id = row[:9]
+        memberships.setdefault((system_id, organisation_id), (ods_code, name, kind, role, share))
+        if ret_id is not None:
+            returns[(template_id, organisation_id)] = {
+                "pk": ret_id,
+                **dict(zip(_RETURN_KEYS, row[9:], strict=True)),
+            }
     by_plan = {}
     for template, system_ids in wanted.items():
         kinds, systems = set(template.organisation_kinds), set(system_ids)
-        for system_id, organisation_id, ods_code, name, kind, role, share in memberships:
+        for (system_id, organisation_id), partner in memberships.items():
+            ods_code, name, kind, role, share = partner
             if system_id in systems and kind in kinds:
                 ret = returns.get((template.pk, organisation_id), {})
                 by_plan.setdefault((template.pk, system_id), []).append(
                     _input(ret, organisation_id, ods_code, name, role, share)
                 )
     return by_plan
+
+
+# What `_input` reads of a return, as `_inputs_sql` selects it after the return's id and template.
+_RETURN_KEYS = (
+    "status",
+    "submission_id",
+    "submission__number",
+    "submission__return_version",
+    "submission__submitted_at",
+    "submission__content_hash",
+    "submission__is_late",
+    "submission__accepted_at",
+)
+
+
+def _placeholders(values):
+    return ", ".join(["%s"] * len(values))
+
+
+@functools.cache
+def _inputs_sql():
+    """The parts and SQL of `inputs_by_plan`: the memberships of the wanted systems in the round,
+    in organisation name order, each with its returns of the wanted templates at the stage (for
+    none, one row of NULLs) and their submissions. Written out (`planning.rows`): as two ORM
+    queries it was 2 ms of every plan page, against 0.6 ms for this one."""
+    parts = (
+        Columns(Membership, "m", only=("system_id", "organisation_id", "role", "share")),
+        Columns(Organisation, "o", only=("ods_code", "name", "kind")),
+        Columns(Return, "r", only=("id", "template_id", "status", "submission_id")),
+        Columns(
+            Submission,
+            "s",
+            only=(
+                "number",
+                "return_version",
+                "submitted_at",
+                "content_hash",
+                "is_late",
+                "accepted_at",
+            ),
+        ),
+    )
+    sql = (
+        f"SELECT {', '.join(part.sql for part in parts)} "  # noqa: S608 - fixed SQL
+        f"FROM {Membership._meta.db_table} m "
+        f"JOIN {Organisation._meta.db_table} o ON o.id = m.organisation_id "
+        f"LEFT JOIN {Return._meta.db_table} r ON r.organisation_id = m.organisation_id "
+        "AND r.stage = %s AND r.template_id IN ({templates}) "
+        f"LEFT JOIN {Submission._meta.db_table} s ON s.id = r.submission_id "
+        "WHERE m.system_id IN ({systems}) AND o.kind IN ({kinds}) AND {in_round} "
+        "ORDER BY o.name, m.organisation_id"
+    )
+    return parts, sql
 
 
 def _input(ret, organisation_id, ods_code, name, role, share):
@@ -316,11 +366,7 @@ def completeness(*, system, round_, stage):
 def plan_template(*, financial_year, code):
     """A plan's template with its round and its grid stamp (`grid_for_template`): one
     query. 404 for a narrative template, or none (a round that does not exist says so)."""
-    template = (
-        with_grid_stamp(Template.objects.select_related("round"))
-        .filter(round__financial_year=financial_year, code=code)
-        .first()
-    )
+    template = template_of(financial_year=financial_year, code=code)
     if template is None:
         round_get(financial_year=financial_year)
     if template is None or template.kind == Template.Kind.NARRATIVE:
@@ -332,19 +378,45 @@ def plan_version(*, system, template, stage, version=None):
     """The newest version (or `version`, else 404), with who approved and built it, whether it
     has any approval, given or withdrawn (`has_approvals`), and the newest approved version's
     number (`approved_version`, see `approved_of`): the plan page asks for neither when there is
-    none."""
-    plans = SystemPlan.objects.filter(system=system, template=template, stage=stage)
-    approved = plans.filter(approved_at__isnull=False).order_by("-version").values("version")
-    plans = plans.select_related("approved_by", "built_by").annotate(
-        has_approvals=Exists(PlanApproval.objects.filter(plan=OuterRef("pk"))),
-        approved_version=Subquery(approved[:1]),
-    )
-    if version is None:
-        return plans.order_by("-version").first()
-    plan = plans.filter(version=version).first()
-    if plan is None:
-        raise Http404("No such plan version.")
+    none. One written-out query (`planning.rows`): as an ORM query Django took 1.2 ms to build
+    it, three times what PostgreSQL takes to plan and run it."""
+    if version is not None and not 0 <= version <= MAX_VERSION:
+        raise Http404("No such plan version.")  # an integer column holds no such number
+    sql, parts = _plan_version_sql(by_version=version is not None)
+    params = [system.pk, template.pk, stage] + ([version] if version is not None else [])
+    found = fetch(sql, params, *parts)
+    if not found:
+        if version is not None:
+            raise Http404("No such plan version.")
+        return None
+    plan, approved_by, built_by, has_approvals, approved_version = found[0]
+    plan.approved_by, plan.built_by = approved_by, built_by
+    plan.has_approvals, plan.approved_version = bool(has_approvals), approved_version
     return plan
+
+
+MAX_VERSION = 2**31 - 1
+
+
+@functools.cache
+def _plan_version_sql(*, by_version):
+    User = get_user_model()
+    parts = (Columns(SystemPlan, "p"), Columns(User, "ab"), Columns(User, "bb"))
+    plans = SystemPlan._meta.db_table
+    sql = (
+        f"SELECT {', '.join(part.sql for part in parts)}, "  # noqa: S608 - fixed SQL
+        f"EXISTS (SELECT 1 FROM {PlanApproval._meta.db_table} a WHERE a.plan_id = p.id), "
+        f"(SELECT n.version FROM {plans} n WHERE n.system_id = p.system_id "
+        "AND n.template_id = p.template_id AND n.stage = p.stage AND n.approved_at IS NOT NULL "
+        "ORDER BY n.version DESC LIMIT 1) "
+        f"FROM {plans} p "
+        f"LEFT JOIN {User._meta.db_table} ab ON ab.id = p.approved_by_id "
+        f"LEFT JOIN {User._meta.db_table} bb ON bb.id = p.built_by_id "
+        "WHERE p.system_id = %s AND p.template_id = %s AND p.stage = %s "
+        + ("AND p.version = %s " if by_version else "")
+        + "ORDER BY p.version DESC LIMIT 1"
+    )
+    return sql, parts
 
 
 def approved_of(plan):
@@ -370,9 +442,7 @@ def approved_plan(*, system, template, stage):
 
 def previous_round_approved(*, system, template, stage):
     """The previous round's approved plan of the same template, for comparison."""
-    previous = Template.objects.filter(
-        round__financial_year=template.round.financial_year - 1, code=template.code
-    ).first()
+    previous = template_of(financial_year=template.round.financial_year - 1, code=template.code)
     if previous is None:
         return None, None
     plan = approved_plan(system=system, template=previous, stage=stage)
@@ -382,7 +452,21 @@ def previous_round_approved(*, system, template, stage):
 
 
 def plan_state(*, system, template, stage):
-    return PlanState.objects.filter(system=system, template=template, stage=stage).first()
+    """The plan's build state (None before anything asked for a build), in one written-out query
+    (`planning.rows`): the plan page and its script ask for it every time."""
+    sql, parts = _plan_state_sql()
+    found = fetch(sql, [system.pk, template.pk, stage], *parts)
+    return found[0][0] if found else None
+
+
+@functools.cache
+def _plan_state_sql():
+    parts = (Columns(PlanState, "s"),)
+    sql = (
+        f"SELECT {parts[0].sql} FROM {PlanState._meta.db_table} s "  # noqa: S608 - fixed SQL
+        "WHERE s.system_id = %s AND s.template_id = %s AND s.stage = %s ORDER BY s.id LIMIT 1"
+    )
+    return sql, parts
 
 
 @dataclass

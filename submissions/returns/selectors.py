@@ -26,11 +26,12 @@ from planning.models import (
     Round,
     Template,
 )
-from planning.rows import Columns
+from planning.rows import Columns, fetch
 from planning.rules import led_system_ids, organisation_ids
 from planning.selectors import (
     Deadline,
     led_organisation_ids,
+    membership_in_round_sql,
     memberships_for_round,
     round_get,
     sees_every_system,
@@ -110,29 +111,43 @@ def _saved_return(financial_year, ods_code, template_code, stage):
     """The saved return of that organisation (its ODS code in any case), round, template and
     stage, read in one query with its organisation, template and round, current submission,
     `has_queries` and its template's grid stamp; None if there is none."""
-    sql, (ret_part, organisation_part, template_part, round_part, submission_part) = (
-        _saved_return_sql(connection.vendor)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ods_code, financial_year, template_code, stage])
-        row = cursor.fetchone()
-    if row is None:
+    sql, parts = _saved_return_sql(connection.vendor)
+    found = fetch(sql, [ods_code, financial_year, template_code, stage], *parts)
+    if not found:
         return None
-    ret = ret_part.read(row)
-    start = len(ret_part)
-    ret.organisation = organisation_part.read(row, start)
-    start += len(organisation_part)
-    template = template_part.read(row, start)
-    start += len(template_part)
-    template.round = round_part.read(row, start)
-    start += len(round_part)
-    ret.template = template
-    ret.submission = submission_part.read(row, start)
-    start += len(submission_part)
-    ret.has_queries = bool(row[start])
-    if connection.vendor == "postgresql":
-        template.grid_stamp = row[start + 1]
+    ret, organisation, template, round_, submission, has_queries, *stamp = found[0]
+    template.round = round_
+    if stamp:
+        template.grid_stamp = stamp[0]
+    ret.organisation, ret.template, ret.submission = organisation, template, submission
+    ret.has_queries = bool(has_queries)
     return ret
+
+
+@functools.cache
+def _template_sql(vendor):
+    parts = (Columns(Template, "t"), Columns(Round, "rd"))
+    stamp = ", t.grid_stamp" if vendor == "postgresql" else ""
+    sql = (
+        f"SELECT {', '.join(part.sql for part in parts)}{stamp} "  # noqa: S608 - fixed SQL
+        f"FROM {Template._meta.db_table} t JOIN {Round._meta.db_table} rd ON rd.id = t.round_id "
+        "WHERE rd.financial_year = %s AND t.code = %s"
+    )
+    return sql, parts
+
+
+def template_of(*, financial_year, code):
+    """The round's template `code` with its round and its grid stamp (`grid_for_template`), in
+    one written-out query (`planning.rows`); None if there is none."""
+    sql, parts = _template_sql(connection.vendor)
+    found = fetch(sql, [financial_year, code], *parts)
+    if not found:
+        return None
+    template, round_, *stamp = found[0]
+    template.round = round_
+    if stamp:
+        template.grid_stamp = stamp[0]
+    return template
 
 
 def _name_people(ret, reader):
@@ -152,11 +167,7 @@ def _name_people(ret, reader):
 def _unsaved_return(financial_year, ods_code, template_code, stage):
     """A return nobody has saved yet, of an organisation and template that exist, else 404."""
     organisation = Organisation.objects.filter(ods_code__iexact=ods_code).order_by("pk").first()
-    template = (
-        with_grid_stamp(Template.objects.select_related("round"))
-        .filter(round__financial_year=financial_year, code=template_code)
-        .first()
-    )
+    template = template_of(financial_year=financial_year, code=template_code)
     if template is None:
         round_get(financial_year=financial_year)  # a round that does not exist says so
     if organisation is None or template is None or stage not in Return.Stage.values:
@@ -508,8 +519,7 @@ WHERE m.round_id = %s AND m.kind = %s AND m.stage = %s AND m.level IN (%s, %s)
     AND m.template_kind IN ('', %s)
     AND (m.system_id IS NULL OR m.system_id IN (
         SELECT s.system_id FROM {Membership._meta.db_table} s
-        WHERE s.organisation_id = %s AND s.first_year <= %s
-            AND (s.last_year IS NULL OR s.last_year >= %s)
+        WHERE s.organisation_id = %s AND {membership_in_round_sql("s")}
     ))
 ORDER BY m.date, m.system_id IS NOT NULL, m.system_id, m.title
 """  # noqa: S608 - table names from the models, values as parameters
