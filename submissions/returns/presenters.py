@@ -134,23 +134,52 @@ class EntryGrid:
 
 
 def with_cell_markup(sections, *, can_edit, queries=None):
-    """`entry_sections` with each row's cells as HTML (`cells_html`), the markup the data entry
-    page's template would write for each cell, written here: a finance return has hundreds of
-    cells, and writing them with template tags was most of the page's time. `queries` marks the
-    cells and lines with an unresolved query: {(line code, column code or None): {"url",
-    "label"}} (`submissions.queries.presenters.grid_marks`); a line's mark is `row["query"]`."""
+    """`entry_sections` with each row as HTML (`row["html"]`: its <tr>, the line's header and its
+    cells), the markup the data entry page's template would write, written here: a finance
+    return has hundreds of cells, and writing them with template tags was most of the page's
+    time. `queries` marks the cells and lines with an unresolved query: {(line code, column code
+    or None): {"url", "label"}} (`submissions.queries.presenters.grid_marks`); a line's mark is
+    `row["query"]`."""
     queries = queries or {}
     for section in sections:
         for row in section["rows"]:
             line = row["line"].code
             row["query"] = queries.get((line, None))
-            row["cells_html"] = mark_safe(  # noqa: S308 - every value below is escaped
-                "".join(
-                    _cell_markup(cell, can_edit, queries.get((line, cell["column"].code)))
-                    for cell in row["cells"]
-                )
+            cells = "".join(
+                _cell_markup(cell, can_edit, queries.get((line, cell["column"].code)))
+                for cell in row["cells"]
+            )
+            row["html"] = mark_safe(  # noqa: S308 - every value in it is escaped
+                f"{_row_start(row)}\n{cells}\n</tr>"
             )
     return sections
+
+
+def _row_start(row):
+    """A grid row's <tr> and its <th>: the line's label, its unit (unless a count), its hint,
+    where its figures come from and the mark of an unresolved query on the whole line."""
+    line = row["line"]
+    total = " app-grid__row--total" if line.formula else ""
+    parts = [
+        f'<tr class="nhsuk-table__row{total}" data-line="{_e(line.code)}">',
+        f'<th class="nhsuk-table__header" scope="row">{_e(line.label)}',
+    ]
+    if line.unit != "count":
+        parts.append(f' <span class="nhsuk-u-secondary-text-colour">({_e(line.unit)})</span>')
+    if line.hint:
+        parts.append(
+            f'<span class="nhsuk-hint nhsuk-u-font-size-16 nhsuk-u-margin-bottom-0">'
+            f"{_e(line.hint)}</span>"
+        )
+    if row["source"]:
+        parts.append(
+            f'<span class="nhsuk-hint nhsuk-u-font-size-16 nhsuk-u-margin-bottom-0" '
+            f'id="line-{_e(line.code)}-source" data-testid="line-source">{_e(row["source"])}</span>'
+        )
+    if row["query"]:
+        parts.append(" " + query_mark(row["query"], f"{line.label} (the whole line)"))
+    parts.append("</th>")
+    return "".join(parts)
 
 
 def query_mark(mark, where):

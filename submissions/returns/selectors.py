@@ -176,11 +176,26 @@ def _unsaved_return(financial_year, ods_code, template_code, stage):
 
 
 def typed_values(ret):
-    """{(line code, column code): Decimal} of a saved return; empty for a new one."""
+    """{(line code, column code): Decimal} of a saved return; empty for a new one. Written out
+    (`planning.rows`): the return page reads them after every save."""
     if ret.pk is None:
         return {}
-    rows = Value.objects.filter(ret=ret).values_list("line__code", "column__code", "value")
-    return {(line, column): value for line, column, value in rows}
+    sql, parts = _typed_values_sql()
+    return {
+        (line, column): value for value, line, column in fetch(sql, [ret.pk], *parts, values=True)
+    }
+
+
+@functools.cache
+def _typed_values_sql():
+    parts = (Columns(Value, "v", only=("value",)),)
+    sql = (
+        f"SELECT {parts[0].sql}, l.code, c.code FROM {Value._meta.db_table} v "  # noqa: S608
+        f"JOIN {Line._meta.db_table} l ON l.id = v.line_id "
+        f"JOIN {Column._meta.db_table} c ON c.id = v.column_id "
+        "WHERE v.ret_id = %s"
+    )
+    return sql, parts
 
 
 def submitted_values(submission):
@@ -226,9 +241,18 @@ def answers(ret):
 
 
 def explanations(ret):
+    """{warning key: text} of a saved return (written out, as `typed_values`)."""
     if ret.pk is None:
         return {}
-    return dict(Explanation.objects.filter(ret=ret).values_list("key", "text"))
+    sql, parts = _explanations_sql()
+    return dict(fetch(sql, [ret.pk], *parts, values=True))
+
+
+@functools.cache
+def _explanations_sql():
+    parts = (Columns(Explanation, "e", only=("key", "text")),)
+    sql = f"SELECT {parts[0].sql} FROM {Explanation._meta.db_table} e WHERE e.ret_id = %s"  # noqa: S608
+    return sql, parts
 
 
 # Process-local: {template pk: (stamp, grid)}. Built grids (their formulas parsed) are kept

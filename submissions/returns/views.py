@@ -329,7 +329,7 @@ def _render(request, ret, *, raw=None, problems=(), conflict=None, status=200):
 
 
 # Part of the kept grid's key: change it whenever what is kept changes shape or markup.
-GRID_CACHE_FORMAT = 1
+GRID_CACHE_FORMAT = 2
 
 
 def _saved_grid(ret, *, can_edit, marks):
