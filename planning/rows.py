@@ -66,22 +66,42 @@ class Columns:
 
 
 def fetch(sql, params, *parts, values=False):
-    """Each row of `sql` as a list: for each of `parts` (the `Columns` it selects first, in
-    order) its instance, or with `values` its values, in its order; then any further columns
-    as they come."""
+    """Each row of `sql`: a list of, for each of `parts` (the `Columns` it selects first, in
+    order), its instance, then any further columns as they come; or with `values` the row's values
+    as they come, those of `parts` converted (a tuple when nothing needs converting)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of `connection` looks it up again
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if values:
+        return _converted(rows, parts, db)
     result = []
     for row in rows:
         items, start = [], 0
         for part in parts:
-            if values:
-                items.extend(part.values(row, start, db))
-            else:
-                items.append(part.read(row, start, db))
+            items.append(part.read(row, start, db))
             start += len(part)
         items.extend(row[start:])
         result.append(items)
+    return result
+
+
+def _converted(rows, parts, db):
+    """`rows` with the values of `parts` converted, as the ORM's compiler converts them."""
+    converters, start = [], 0
+    for part in parts:
+        for i, (functions, expression) in part._converters_of(db).items():
+            converters.append((start + i, functions, expression))
+        start += len(part)
+    if not converters:
+        return rows
+    result = []
+    for row in rows:
+        row = list(row)
+        for i, functions, expression in converters:
+            value = row[i]
+            for function in functions:
+                value = function(value, expression, db)
+            row[i] = value
+        result.append(row)
     return result
