@@ -105,3 +105,8 @@ def _converted(rows, parts, db):
             row[i] = value
         result.append(row)
     return result
+
+
+def table(model):
+    """`model`'s table name, quoted as the ORM quotes it (the same in PostgreSQL and SQLite)."""
+    return f'"{model._meta.db_table}"'

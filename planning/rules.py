@@ -6,7 +6,7 @@ import rules
 from django.db.models import Q
 
 from .models import Membership, Organisation, Region, Role, System
-from .rows import Columns, fetch
+from .rows import Columns, fetch, table
 
 
 def roles_of(user):
@@ -33,10 +33,10 @@ def _roles_sql():
     )
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)} "  # noqa: S608 - fixed SQL
-        f"FROM {Role._meta.db_table} r "
-        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = r.organisation_id "
-        f"LEFT JOIN {System._meta.db_table} s ON s.id = r.system_id "
-        f"LEFT JOIN {Region._meta.db_table} g ON g.id = s.region_id "
+        f"FROM {table(Role)} r "
+        f"LEFT JOIN {table(Organisation)} o ON o.id = r.organisation_id "
+        f"LEFT JOIN {table(System)} s ON s.id = r.system_id "
+        f"LEFT JOIN {table(Region)} g ON g.id = s.region_id "
         "WHERE r.user_id = %s ORDER BY r.kind, r.id"
     )
     return sql, parts

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from .models import Extension, Membership, Milestone, Organisation, Role, Round, System
-from .rows import Columns, fetch
+from .rows import Columns, fetch, table
 from .rules import is_administrator, is_analyst, led_system_ids, organisation_ids, roles_of
 
 
@@ -44,7 +44,7 @@ def _rounds():
 @functools.cache
 def _rounds_sql():
     parts = (Columns(Round, "r"),)
-    sql = f"SELECT {parts[0].sql} FROM {Round._meta.db_table} r ORDER BY r.financial_year"  # noqa: S608
+    sql = f"SELECT {parts[0].sql} FROM {table(Round)} r ORDER BY r.financial_year"  # noqa: S608
     return sql, parts
 
 

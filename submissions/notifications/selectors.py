@@ -3,6 +3,7 @@
 from django.db import connection
 from django.http import Http404
 
+from planning.rows import table
 from submissions.models import Notification, NotificationPreference
 
 
@@ -30,7 +31,7 @@ def unread_count(*, user):
 
 
 _UNREAD = (
-    f"SELECT COUNT(*) FROM {Notification._meta.db_table} "  # noqa: S608 - fixed SQL
+    f"SELECT COUNT(*) FROM {table(Notification)} "  # noqa: S608 - fixed SQL
     "WHERE user_id = %s AND read_at IS NULL"
 )
 

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from planning.models import Membership, Organisation, Template
-from planning.rows import Columns, fetch
+from planning.rows import Columns, fetch, table
 from planning.selectors import (
     membership_in_round_sql,
     memberships_for_round,
@@ -150,11 +150,11 @@ def _inputs_sql():
     )
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)} "  # noqa: S608 - fixed SQL
-        f"FROM {Membership._meta.db_table} m "
-        f"JOIN {Organisation._meta.db_table} o ON o.id = m.organisation_id "
-        f"LEFT JOIN {Return._meta.db_table} r ON r.organisation_id = m.organisation_id "
+        f"FROM {table(Membership)} m "
+        f"JOIN {table(Organisation)} o ON o.id = m.organisation_id "
+        f"LEFT JOIN {table(Return)} r ON r.organisation_id = m.organisation_id "
         "AND r.stage = %s AND r.template_id IN ({templates}) "
-        f"LEFT JOIN {Submission._meta.db_table} s ON s.id = r.submission_id "
+        f"LEFT JOIN {table(Submission)} s ON s.id = r.submission_id "
         "WHERE m.system_id IN ({systems}) AND o.kind IN ({kinds}) AND {in_round} "
         "ORDER BY o.name, m.organisation_id"
     )
@@ -402,16 +402,16 @@ MAX_VERSION = 2**31 - 1
 def _plan_version_sql(*, by_version):
     User = get_user_model()
     parts = (Columns(SystemPlan, "p"), Columns(User, "ab"), Columns(User, "bb"))
-    plans = SystemPlan._meta.db_table
+    plans = table(SystemPlan)
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)}, "  # noqa: S608 - fixed SQL
-        f"EXISTS (SELECT 1 FROM {PlanApproval._meta.db_table} a WHERE a.plan_id = p.id), "
+        f"EXISTS (SELECT 1 FROM {table(PlanApproval)} a WHERE a.plan_id = p.id), "
         f"(SELECT n.version FROM {plans} n WHERE n.system_id = p.system_id "
         "AND n.template_id = p.template_id AND n.stage = p.stage AND n.approved_at IS NOT NULL "
         "ORDER BY n.version DESC LIMIT 1) "
         f"FROM {plans} p "
-        f"LEFT JOIN {User._meta.db_table} ab ON ab.id = p.approved_by_id "
-        f"LEFT JOIN {User._meta.db_table} bb ON bb.id = p.built_by_id "
+        f"LEFT JOIN {table(User)} ab ON ab.id = p.approved_by_id "
+        f"LEFT JOIN {table(User)} bb ON bb.id = p.built_by_id "
         "WHERE p.system_id = %s AND p.template_id = %s AND p.stage = %s "
         + ("AND p.version = %s " if by_version else "")
         + "ORDER BY p.version DESC LIMIT 1"
@@ -463,7 +463,7 @@ def plan_state(*, system, template, stage):
 def _plan_state_sql():
     parts = (Columns(PlanState, "s"),)
     sql = (
-        f"SELECT {parts[0].sql} FROM {PlanState._meta.db_table} s "  # noqa: S608 - fixed SQL
+        f"SELECT {parts[0].sql} FROM {table(PlanState)} s "  # noqa: S608 - fixed SQL
         "WHERE s.system_id = %s AND s.template_id = %s AND s.stage = %s ORDER BY s.id LIMIT 1"
     )
     return sql, parts

@@ -26,7 +26,7 @@ from planning.models import (
     Round,
     Template,
 )
-from planning.rows import Columns, fetch
+from planning.rows import Columns, fetch, table
 from planning.rules import led_system_ids, organisation_ids
 from planning.selectors import (
     Deadline,
@@ -94,12 +94,12 @@ def _saved_return_sql(vendor):
     stamp = ", t.grid_stamp" if vendor == "postgresql" else ""
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)}, "  # noqa: S608 - fixed SQL
-        f"EXISTS (SELECT 1 FROM {Query._meta.db_table} q WHERE q.ret_id = r.id){stamp} "
-        f"FROM {Return._meta.db_table} r "
-        f"JOIN {Organisation._meta.db_table} o ON o.id = r.organisation_id "
-        f"JOIN {Template._meta.db_table} t ON t.id = r.template_id "
-        f"JOIN {Round._meta.db_table} rd ON rd.id = t.round_id "
-        f"LEFT JOIN {Submission._meta.db_table} s ON s.id = r.submission_id "
+        f"EXISTS (SELECT 1 FROM {table(Query)} q WHERE q.ret_id = r.id){stamp} "
+        f"FROM {table(Return)} r "
+        f"JOIN {table(Organisation)} o ON o.id = r.organisation_id "
+        f"JOIN {table(Template)} t ON t.id = r.template_id "
+        f"JOIN {table(Round)} rd ON rd.id = t.round_id "
+        f"LEFT JOIN {table(Submission)} s ON s.id = r.submission_id "
         "WHERE UPPER(o.ods_code) = UPPER(%s) AND rd.financial_year = %s AND t.code = %s "
         "AND r.stage = %s "
         "ORDER BY r.id LIMIT 1"  # one row at most; by id, so that no join is needed to sort it
@@ -130,7 +130,7 @@ def _template_sql(vendor):
     stamp = ", t.grid_stamp" if vendor == "postgresql" else ""
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)}{stamp} "  # noqa: S608 - fixed SQL
-        f"FROM {Template._meta.db_table} t JOIN {Round._meta.db_table} rd ON rd.id = t.round_id "
+        f"FROM {table(Template)} t JOIN {table(Round)} rd ON rd.id = t.round_id "
         "WHERE rd.financial_year = %s AND t.code = %s"
     )
     return sql, parts
@@ -190,9 +190,9 @@ def typed_values(ret):
 def _typed_values_sql():
     parts = (Columns(Value, "v", only=("value",)),)
     sql = (
-        f"SELECT {parts[0].sql}, l.code, c.code FROM {Value._meta.db_table} v "  # noqa: S608
-        f"JOIN {Line._meta.db_table} l ON l.id = v.line_id "
-        f"JOIN {Column._meta.db_table} c ON c.id = v.column_id "
+        f"SELECT {parts[0].sql}, l.code, c.code FROM {table(Value)} v "  # noqa: S608
+        f"JOIN {table(Line)} l ON l.id = v.line_id "
+        f"JOIN {table(Column)} c ON c.id = v.column_id "
         "WHERE v.ret_id = %s"
     )
     return sql, parts
@@ -251,7 +251,7 @@ def explanations(ret):
 @functools.cache
 def _explanations_sql():
     parts = (Columns(Explanation, "e", only=("key", "text")),)
-    sql = f"SELECT {parts[0].sql} FROM {Explanation._meta.db_table} e WHERE e.ret_id = %s"  # noqa: S608
+    sql = f"SELECT {parts[0].sql} FROM {table(Explanation)} e WHERE e.ret_id = %s"  # noqa: S608
     return sql, parts
 
 
@@ -535,14 +535,14 @@ def submission_deadline(*, ret):
 # on the same day `_earliest` names the one it always named.
 _DEADLINE_CANDIDATES = f"""
 SELECT m.*, (
-    SELECT e.until FROM {Extension._meta.db_table} e
+    SELECT e.until FROM {table(Extension)} e
     WHERE e.milestone_id = m.id AND e.organisation_id = %s LIMIT 1
 ) AS extended_until
-FROM {Milestone._meta.db_table} m
+FROM {table(Milestone)} m
 WHERE m.round_id = %s AND m.kind = %s AND m.stage = %s AND m.level IN (%s, %s)
     AND m.template_kind IN ('', %s)
     AND (m.system_id IS NULL OR m.system_id IN (
-        SELECT s.system_id FROM {Membership._meta.db_table} s
+        SELECT s.system_id FROM {table(Membership)} s
         WHERE s.organisation_id = %s AND {membership_in_round_sql("s")}
     ))
 ORDER BY m.date, m.system_id IS NOT NULL, m.system_id, m.title
