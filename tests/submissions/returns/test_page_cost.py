@@ -152,3 +152,23 @@ def test_a_plan_page_reads_its_approvals_only_when_it_has_any(client):
     assert len([q for q in sql if q.startswith('SELECT "submissions_planapproval"')]) == 1
     # The approvals, and nothing more: the approved version is this one, read already.
     assert len(sql) == before + 1
+
+
+def test_a_plan_page_reads_its_partners_as_they_stand_in_one_query(client):
+    templates = factories.templates()
+    system = factories.blmk()
+    beds = factories.bedfordshire(in_system=system)
+    luton = factories.luton(in_system=system)
+    factories.submitted_return(beds, "activity", seed_figures.activity_cells())
+    factories.saved_return(luton, "activity", {})
+    plan_services.build_system_plan(system=system, template=templates["activity"], stage="draft")
+    client.force_login(factories.ics_lead(system))
+    url = reverse("submissions:plan", args=["BLMK", 2019, "activity", "draft"])
+
+    sql = queries_of(client, url)
+
+    # Each member with its return and submission now (for the approval blockers and provenance).
+    assert len([q for q in sql if '"planning_membership"' in q]) == 1
+    assert not [q for q in sql if q.startswith('SELECT "submissions_return"')]
+    page = client.get(url).text
+    assert "NHS Luton CCG" in page and "NHS Bedfordshire CCG" in page
