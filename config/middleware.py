@@ -45,14 +45,19 @@ def database_unavailable_response():
 
 class RefuseNulCharactersMiddleware:
     """A NUL character cannot be stored in PostgreSQL text ("A string literal cannot contain NUL"),
-    and nobody types one on purpose: a request carrying one in a field's name or value is refused
-    here, in one place, with a 400 page that says nothing was saved, before any view reads it."""
+    and nobody types one on purpose: a request carrying one in its path (an ODS code in a URL) or
+    in a field's name or value is refused here, in one place, with a 400 page that says nothing was
+    saved, before any view reads it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+        if (
+            "\x00" in request.path_info
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
             return render(
                 request,
                 "400.html",

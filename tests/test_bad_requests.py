@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import factories
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
@@ -22,3 +24,17 @@ def test_a_nul_character_in_the_address_is_refused_too(client):
     response = client.get("/login/?next=/\x00")
 
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_returns_path_is_refused_not_read_as_another_code(client):
+    # The ODS code is read from the path: "06F" followed by a NUL is not NHS Bedfordshire's code
+    # (SQLite's LIKE stopped at the NUL and found its return), nor a query PostgreSQL can run.
+    factories.templates()
+    beds = factories.bedfordshire()
+    client.force_login(factories.planning_lead(beds))
+
+    for method in (client.get, client.post):
+        response = method("/returns/2019/06F%00/finance/draft/")
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()

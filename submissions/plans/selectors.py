@@ -71,11 +71,11 @@ def inputs_by_plan(*, wanted, stage):
     [system ids]} of templates of one round, where the system has members completing the
     template: one query whatever the number of templates and systems, each membership with its
     returns of those templates and their current submissions."""
-    if not wanted:
-        return {}
-    year = next(iter(wanted)).round.financial_year
     kinds = sorted({kind for template in wanted for kind in template.organisation_kinds})
     systems = sorted({pk for ids in wanted.values() for pk in ids})
+    if not (kinds and systems):  # nobody completes them (and SQL has no empty IN list)
+        return {}
+    year = next(iter(wanted)).round.financial_year
     templates = sorted(template.pk for template in wanted)
     parts, sql = _inputs_sql()
     sql = sql.format(

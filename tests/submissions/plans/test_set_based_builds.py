@@ -141,6 +141,18 @@ def test_a_template_no_partner_completes_builds_no_plan_and_the_round_still_buil
     assert not SystemPlan.objects.filter(template=workforce).exists()
 
 
+def test_a_template_no_kind_of_organisation_completes_has_no_partners_and_asks_no_empty_list(blmk):
+    # Its partners are read with SQL written out; SQL has no empty `IN ()`.
+    workforce = factories.template("workforce")
+    workforce.organisation_kinds = []
+    workforce.save()
+
+    assert plan_selectors.plan_inputs(system=blmk.system, template=workforce, stage="draft") == []
+    assert plan_selectors.inputs_by_plan(wanted={workforce: []}, stage="draft") == {}
+    plan, _ = plan_services.build_system_plan(system=blmk.system, template=workforce, stage="draft")
+    assert plan.inputs == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_builds_of_overlapping_systems_at_once_neither_deadlock_nor_duplicate_a_version():
     if connection.vendor != "postgresql":
