@@ -1,6 +1,20 @@
 """App config for planning: partners, rounds, the timetable and people's roles."""
 
 from django.apps import AppConfig
+from django.urls import register_converter
+
+
+class FinancialYear:
+    """`<year:year>` in a URL: a round's financial year, four digits (2019), as an int. Anything
+    else is a 404 before any view reads it (a "year" of twenty digits overflows SQLite's integers)."""
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
 
 
 class PlanningConfig(AppConfig):
@@ -8,6 +22,8 @@ class PlanningConfig(AppConfig):
     verbose_name = "Planning"
 
     def ready(self):
+        # Before any URL module is read: planning's and submissions' URLs name years with it.
+        register_converter(FinancialYear, "year")
         # The security audit log (planning/audit.py) records sign-ins, failures, lock-outs,
         # sign-outs, role and status changes and password changes from these signals, in every
         # process; plan approvals are recorded by the plan services themselves.

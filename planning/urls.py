@@ -7,22 +7,22 @@ from . import views
 app_name = "planning"
 
 urlpatterns = [
-    path("rounds/<int:year>/timetable/", views.timetable, name="timetable"),
-    path("rounds/<int:year>/timetable.ics", views.timetable_ics, name="timetable_ics"),
+    path("rounds/<year:year>/timetable/", views.timetable, name="timetable"),
+    path("rounds/<year:year>/timetable.ics", views.timetable_ics, name="timetable_ics"),
     path("systems/<slug:code>/", views.system_detail, name="system"),
     path(
-        "systems/<slug:code>/rounds/<int:year>/milestones/add/",
+        "systems/<slug:code>/rounds/<year:year>/milestones/add/",
         views.milestone_add,
         name="milestone_add",
     ),
     path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
     path(
-        "systems/<slug:code>/rounds/<int:year>/extensions/",
+        "systems/<slug:code>/rounds/<year:year>/extensions/",
         views.extensions,
         name="extensions",
     ),
     path(
-        "systems/<slug:code>/rounds/<int:year>/extensions/grant/",
+        "systems/<slug:code>/rounds/<year:year>/extensions/grant/",
         views.extension_grant,
         name="extension_grant",
     ),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from planning.models import Organisation, System
 from planning.selectors import round_get
 from submissions.models import Paper
+from submissions.params import whole_number
 
 from . import answers, drafts, selectors, services
 from .forms import ROW_FOCUS, STEP_NAMES, STEPS, PaperForm, step_data, step_form
@@ -31,8 +32,8 @@ def paper_list(request):
 @require_http_methods(["GET", "POST"])
 def paper_create(request):
     """A new paper for an organisation (?organisation=ODS) or a system (?system=CODE)."""
-    year = request.GET.get("year", "")
-    round_ = round_get(financial_year=int(year)) if year.isdigit() else None
+    year = whole_number(request.GET.get("year", ""))
+    round_ = round_get(financial_year=year) if year is not None else None
     organisation = Organisation.objects.filter(
         ods_code__iexact=request.GET.get("organisation", "")
     ).first()

@@ -31,6 +31,7 @@ from submissions.models import (
     SubmissionValue,
     SystemPlan,
 )
+from submissions.params import whole_number
 from submissions.returns.evaluation import TemplateGrid, other_template_codes
 from submissions.returns.selectors import (
     grid_for_template,
@@ -88,18 +89,21 @@ def inputs_by_plan(*, wanted, stage):
     returns, memberships = {}, {}
     # Plain values, not models: a build of every plan of a round reads thousands of rows.
     for row in fetch(sql, params, *parts, values=True):
-        system_id, organisation_id, role, share, ods_code, name, kind, ret_id, template_id = row[:9]
-        memberships.setdefault((system_id, organisation_id), (ods_code, name, kind, role, share))
+        membership, system_id, organisation_id, role, share, ods_code, name, kind = row[:8]
+        ret_id, template_id = row[8:10]
+        # A membership comes once for each of its returns: each is listed once, as it was read.
+        memberships.setdefault(
+            membership, (system_id, organisation_id, ods_code, name, kind, role, share)
+        )
         if ret_id is not None:
             returns[(template_id, organisation_id)] = {
                 "pk": ret_id,
-                **dict(zip(_RETURN_KEYS, row[9:], strict=True)),
+                **dict(zip(_RETURN_KEYS, row[10:], strict=True)),
             }
     by_plan = {}
     for template, system_ids in wanted.items():
         kinds, systems = set(template.organisation_kinds), set(system_ids)
-        for (system_id, organisation_id), partner in memberships.items():
-            ods_code, name, kind, role, share = partner
+        for system_id, organisation_id, ods_code, name, kind, role, share in memberships.values():
             if system_id in systems and kind in kinds:
                 ret = returns.get((template.pk, organisation_id), {})
                 by_plan.setdefault((template.pk, system_id), []).append(
@@ -132,7 +136,7 @@ def _inputs_sql():
     none, one row of NULLs) and their submissions. Written out (`planning.rows`): as two ORM
     queries it was 2 ms of every plan page, against 0.6 ms for this one."""
     parts = (
-        Columns(Membership, "m", only=("system_id", "organisation_id", "role", "share")),
+        Columns(Membership, "m", only=("id", "system_id", "organisation_id", "role", "share")),
         Columns(Organisation, "o", only=("ods_code", "name", "kind")),
         Columns(Return, "r", only=("id", "template_id", "status", "submission_id")),
         Columns(
@@ -156,7 +160,7 @@ def _inputs_sql():
         "AND r.stage = %s AND r.template_id IN ({templates}) "
         f"LEFT JOIN {table(Submission)} s ON s.id = r.submission_id "
         "WHERE m.system_id IN ({systems}) AND o.kind IN ({kinds}) AND {in_round} "
-        "ORDER BY o.name, m.organisation_id"
+        "ORDER BY o.name, m.organisation_id, m.id"
     )
     return parts, sql
 
@@ -717,7 +721,7 @@ def alignment(*, plan, threshold):
 
 def requested_plan(*, system, template, stage, version_text):
     """The version named by ?version=N, else the newest (None when none is built)."""
-    version = int(version_text) if version_text.isdigit() else None
+    version = whole_number(version_text)
     return plan_version(system=system, template=template, stage=stage, version=version)
 
 

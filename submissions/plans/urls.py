@@ -22,7 +22,7 @@ class StageConverter:
 
 register_converter(StageConverter, "plan_stage")
 
-SYSTEM = "systems/<slug:code>/rounds/<int:year>/"
+SYSTEM = "systems/<slug:code>/rounds/<year:year>/"
 PLAN = SYSTEM + "plans/<slug:template>/<plan_stage:stage>/"
 
 urlpatterns = [

@@ -103,7 +103,7 @@ def plan_detail(request, code, year, template, stage):
     )
     if plan is not None:
         plan.system, plan.template = system, template  # the rows read above, with the round
-    if version_text.isdigit():
+    if whole_number(version_text) is not None:
         newest = selectors.newest_version(system=system, template=template, stage=stage)
     else:  # the page shows the newest version (requested_plan): no second query for it
         newest = plan and {"version": plan.version, "built_at": plan.built_at}

@@ -5,13 +5,13 @@ from django.urls import path
 
 from . import views
 
-RETURN = "returns/<int:year>/<str:ods>/<slug:template>/<slug:stage>/"
+RETURN = "returns/<year:year>/<str:ods>/<slug:template>/<slug:stage>/"
 
 urlpatterns = [
     path(RETURN + "queries/new/", views.query_raise, name="query_raise"),
     path(RETURN + "queries/<int:pk>/", views.query_detail, name="query"),
     path(
-        "systems/<slug:code>/rounds/<int:year>/queries/",
+        "systems/<slug:code>/rounds/<year:year>/queries/",
         views.system_queries,
         name="system_queries",
     ),

@@ -4,12 +4,12 @@ from django.urls import path
 
 from . import views
 
-RETURN = "returns/<int:year>/<str:ods>/<slug:template>/<slug:stage>/"
+RETURN = "returns/<year:year>/<str:ods>/<slug:template>/<slug:stage>/"
 
 urlpatterns = [
     path("returns/", views.return_list, name="list"),
     path(
-        "returns/<int:year>/<str:ods>/<slug:template>/compare/",
+        "returns/<year:year>/<str:ods>/<slug:template>/compare/",
         views.return_compare,
         name="compare",
     ),

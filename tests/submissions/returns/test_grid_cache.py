@@ -125,6 +125,16 @@ def test_a_column_or_section_edited_or_a_line_deleted_outside_the_loader_is_show
     assert "acute" not in line_codes(grid_for_template(template))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_emptied_by_truncate_is_seen_at_once():
+    factories.templates()
+    template = finance()
+    assert line_codes(grid_for_template(template))
+    with connection.cursor() as cursor:  # as an operator clearing templates in psql might
+        cursor.execute("TRUNCATE planning_line, planning_column CASCADE")
+    assert line_codes(grid_for_template(template)) == []
+
+
 def test_saving_a_template_read_before_its_grid_changed_does_not_bring_the_old_grid_back():
     # The stamp is not a field of the model: a save of a row read earlier cannot write it back.
     factories.templates()
