@@ -183,10 +183,16 @@ def _entry_form(html):
 
 
 def _change_one_cell(fields, units):
-    """A new figure in the first cell that is not a rate, so that the save writes one value."""
+    """A new figure in the first cell that is not a rate, so that the save writes one value: never
+    the figure the cell holds (a save that changes nothing writes no version, and 1 in 199,001
+    random figures was the same, so one run in about 14 counted a save too many)."""
     cell = next((name for name, unit in units.items() if unit != "%"), None)
     if cell is not None:
-        fields[cell] = f"{random.randint(1_000, 200_000):,}"
+        held = fields.get(cell, "").replace(",", "")
+        figure = random.randint(1_000, 200_000)
+        while held == str(figure) or held.startswith(f"{figure}."):
+            figure = random.randint(1_000, 200_000)
+        fields[cell] = f"{figure:,}"
 
 
 def main():
