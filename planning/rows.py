@@ -27,6 +27,9 @@ class Columns:
         self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
         pk = model._meta.pk.attname
         self._pk = self.names.index(pk) if pk in self.names else None
+        # `Model.from_db` takes a subset of the fields in the model's own order.
+        position = {field.attname: i for i, field in enumerate(model._meta.concrete_fields)}
+        self._model_order = sorted(range(len(self.fields)), key=lambda i: position[self.names[i]])
         self._alias = alias
         self._converters = {}
 
@@ -45,12 +48,14 @@ class Columns:
         return values
 
     def read(self, row, start=0, db=None):
-        """The instance made of `row[start:start + len(self)]`; None when its primary key is NULL
-        (the empty side of a LEFT JOIN). With `only`, name the fields in the model's order."""
+        """The instance made of `row[start:start + len(self)]` (the fields not selected deferred,
+        as with `only()`); None when its primary key is NULL (the empty side of a LEFT JOIN)."""
         if self._pk is not None and row[start + self._pk] is None:
             return None
         db = db or connections[DEFAULT_DB_ALIAS]
-        return self.model.from_db(db.alias, self.names, self.values(row, start, db))
+        values = self.values(row, start, db)
+        names = [self.names[i] for i in self._model_order]
+        return self.model.from_db(db.alias, names, [values[i] for i in self._model_order])
 
     def _converters_of(self, db):
         """{position: (converters, column)}, as the ORM's compiler applies them (per backend)."""

@@ -9,7 +9,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
-from planning.models import Role, Template
+from planning.models import Organisation, Role, Template
+from planning.rows import Columns, fetch, table
 from planning.rules import roles_of
 from submissions.models import Query, Return
 from submissions.queries.services import query_raise
@@ -94,3 +95,13 @@ def test_a_return_read_by_hand_is_what_the_orm_reads_saved_submitted_or_queried(
     )
     assert _saved_return(2019, "06F", "activity", "final") is None
     assert _saved_return(2020, "06F", "activity", "draft") is None
+
+
+def test_some_columns_in_any_order_make_an_instance_with_the_others_deferred():
+    organisation = factories.organisation("06F", name="NHS Bedfordshire CCG")
+    part = Columns(Organisation, "o", only=("name", "id"))
+
+    (read,) = fetch(f"SELECT {part.sql} FROM {table(Organisation)} o", [], part)[0]
+
+    assert (read.pk, read.name) == (organisation.pk, "NHS Bedfordshire CCG")
+    assert read.get_deferred_fields() == {"ods_code", "kind"}
