@@ -39,13 +39,7 @@ class Columns:
     def values(self, row, start=0, db=None):
         """The values of `row[start:start + len(self)]`, converted as the ORM converts them."""
         db = db or connections[DEFAULT_DB_ALIAS]
-        values = list(row[start : start + len(self.fields)])
-        for i, (converters, expression) in self._converters_of(db).items():
-            value = values[i]
-            for converter in converters:
-                value = converter(value, expression, db)
-            values[i] = value
-        return values
+        return _convert(row[start : start + len(self.fields)], self._converters_of(db), db)
 
     def read(self, row, start=0, db=None):
         """The instance made of `row[start:start + len(self)]` (the fields not selected deferred,
@@ -58,14 +52,14 @@ class Columns:
         return self.model.from_db(db.alias, names, [values[i] for i in self._model_order])
 
     def _converters_of(self, db):
-        """{position: (converters, column)}, as the ORM's compiler applies them (per backend)."""
+        """[(position, converters, column)], as the ORM's compiler applies them (per backend)."""
         if db.vendor not in self._converters:
-            found = {}
+            found = []
             for i, field in enumerate(self.fields):
                 column = field.get_col(self._alias)
                 converters = db.ops.get_db_converters(column) + field.get_db_converters(db)
                 if converters:
-                    found[i] = (converters, column)
+                    found.append((i, converters, column))
             self._converters[db.vendor] = found
         return self._converters[db.vendor]
 
@@ -95,23 +89,25 @@ def _converted(rows, parts, db):
     """`rows` with the values of `parts` converted, as the ORM's compiler converts them."""
     converters, start = [], 0
     for part in parts:
-        for i, (functions, expression) in part._converters_of(db).items():
-            converters.append((start + i, functions, expression))
+        converters += [(start + i, *rest) for i, *rest in part._converters_of(db)]
         start += len(part)
     if not converters:
         return rows
-    result = []
-    for row in rows:
-        row = list(row)
-        for i, functions, expression in converters:
-            value = row[i]
-            for function in functions:
-                value = function(value, expression, db)
-            row[i] = value
-        result.append(row)
-    return result
+    return [_convert(row, converters, db) for row in rows]
+
+
+def _convert(row, converters, db):
+    """`row` as a list, each value at a position of `converters` ([(position, functions,
+    column)]) passed through its functions."""
+    row = list(row)
+    for i, functions, expression in converters:
+        value = row[i]
+        for function in functions:
+            value = function(value, expression, db)
+        row[i] = value
+    return row
 
 
 def table(model):
-    """`model`'s table name, quoted as the ORM quotes it (the same in PostgreSQL and SQLite)."""
-    return f'"{model._meta.db_table}"'
+    """`model`'s table name, quoted as the ORM quotes it."""
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(model._meta.db_table)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from planning import audit
 from planning.models import Column, Line, SecurityEvent, System, Template
+from planning.rows import table
 from submissions.models import (
     PlanApproval,
     PlanInput,
@@ -274,7 +275,7 @@ def _copy(model, fields, rows):
     format. Run as Django runs a statement: through the connection's execute wrappers and, when
     queries are logged, into the log, so that counting statements counts it."""
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    sql = f"COPY {table(model)} ({columns}) FROM STDIN"
     data = io.StringIO("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
 
     def copy(sql, params, many, context):

@@ -91,10 +91,9 @@ def _saved_return_sql(vendor):
         Columns(Round, "rd"),
         Columns(Submission, "s"),
     )
-    stamp = ", t.grid_stamp" if vendor == "postgresql" else ""
     sql = (
         f"SELECT {', '.join(part.sql for part in parts)}, "  # noqa: S608 - fixed SQL
-        f"EXISTS (SELECT 1 FROM {table(Query)} q WHERE q.ret_id = r.id){stamp} "
+        f"EXISTS (SELECT 1 FROM {table(Query)} q WHERE q.ret_id = r.id){_stamp_sql(vendor)} "
         f"FROM {table(Return)} r "
         f"JOIN {table(Organisation)} o ON o.id = r.organisation_id "
         f"JOIN {table(Template)} t ON t.id = r.template_id "
@@ -116,9 +115,7 @@ def _saved_return(financial_year, ods_code, template_code, stage):
     if not found:
         return None
     ret, organisation, template, round_, submission, has_queries, *stamp = found[0]
-    template.round = round_
-    if stamp:
-        template.grid_stamp = stamp[0]
+    _with_round_and_stamp(template, round_, stamp)
     ret.organisation, ret.template, ret.submission = organisation, template, submission
     ret.has_queries = bool(has_queries)
     return ret
@@ -127,9 +124,8 @@ def _saved_return(financial_year, ods_code, template_code, stage):
 @functools.cache
 def _template_sql(vendor):
     parts = (Columns(Template, "t"), Columns(Round, "rd"))
-    stamp = ", t.grid_stamp" if vendor == "postgresql" else ""
     sql = (
-        f"SELECT {', '.join(part.sql for part in parts)}{stamp} "  # noqa: S608 - fixed SQL
+        f"SELECT {', '.join(part.sql for part in parts)}{_stamp_sql(vendor)} "  # noqa: S608
         f"FROM {table(Template)} t JOIN {table(Round)} rd ON rd.id = t.round_id "
         "WHERE rd.financial_year = %s AND t.code = %s"
     )
@@ -144,6 +140,17 @@ def template_of(*, financial_year, code):
     if not found:
         return None
     template, round_, *stamp = found[0]
+    return _with_round_and_stamp(template, round_, stamp)
+
+
+def _stamp_sql(vendor):
+    """The last column of a written-out template query: its grid stamp (PostgreSQL only)."""
+    return ", t.grid_stamp" if vendor == "postgresql" else ""
+
+
+def _with_round_and_stamp(template, round_, stamp):
+    """`template` with its round and, when read (`_stamp_sql`: [stamp], else []), its grid
+    stamp, for `grid_for_template`."""
     template.round = round_
     if stamp:
         template.grid_stamp = stamp[0]
@@ -337,7 +344,7 @@ def with_grid_stamp(queryset):
     return queryset.annotate(**_STAMP_COLUMN)
 
 
-# Fingerprints already read in the current request, by template id; None outside a request, so
+# Grid stamps already read in the current request, by template id; None outside a request, so
 # that scripts, tasks and tests between requests always read the database.
 _request = threading.local()
 
